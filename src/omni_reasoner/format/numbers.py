@@ -158,7 +158,9 @@ def _word_mentions(text: str) -> list[NumberMention]:
 
 def find_numbers(text: str) -> list[NumberMention]:
     """Every number in `text`, written in digits or in words, in reading order."""
-    mentions = [NumberMention(canonical(m.group()), m.start(), m.end()) for m in _DIGITS.finditer(text)]
+    mentions = [
+        NumberMention(canonical(m.group()), m.start(), m.end()) for m in _DIGITS.finditer(text)
+    ]
     mentions += _word_mentions(text)
     return sorted(mentions, key=lambda m: m.start)
 

@@ -1,0 +1,123 @@
+"""The data builder's configuration: a plain dataclass read from a small YAML preset."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from omni_reasoner.data.problem import CATEGORIES
+from omni_reasoner.format.schedule import DEFAULT_SCHEDULES, parse_schedule
+
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "configs"
+TRACE_STYLES = ("calculator", "scratchpad")
+TRAIN_ORIGINS = tuple(f"generator/{c}" for c in CATEGORIES) + ("gsm8k",)
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class BuildConfig:
+    name: str = "custom"
+    seed: int = 1234
+    n_train: int = 2000
+    train_mix: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TRAIN_ORIGINS, 0.2))
+    n_test_per_category: int = 100
+    n_heldout_phrasing_per_category: int = 100
+    eval_sources: list[str] = field(
+        default_factory=lambda: ["gsm8k:test", "svamp", "addsub", "singleop"]
+    )
+    n_eval_per_source: int = 200
+    trace_style: str = "calculator"
+    schedules: list[str] = field(default_factory=lambda: list(DEFAULT_SCHEDULES))
+    shard_size: int = 250
+    dedup_ngram: int = 8
+    dedup_containment: float = 0.5
+    rewriter: str = "rules"
+    llm_url: str = ""
+    llm_model: str = ""
+
+    def validate(self) -> BuildConfig:
+        def need(ok: bool, why: str) -> None:
+            if not ok:
+                raise ConfigError(f"config {self.name!r}: {why}")
+
+        need(self.n_train >= 1, f"n_train must be >= 1, got {self.n_train}")
+        need(self.shard_size >= 1, "shard_size must be >= 1")
+        need(
+            self.trace_style in TRACE_STYLES,
+            f"trace_style must be one of {TRACE_STYLES}, got {self.trace_style!r}",
+        )
+        need(bool(self.train_mix), "train_mix is empty")
+        for origin, share in self.train_mix.items():
+            need(
+                origin in TRAIN_ORIGINS,
+                f"unknown train_mix origin {origin!r}; known: {', '.join(TRAIN_ORIGINS)}",
+            )
+            need(
+                isinstance(share, int | float) and share >= 0,
+                f"train_mix[{origin}] must be a number >= 0",
+            )
+        need(sum(self.train_mix.values()) > 0, "train_mix shares sum to 0")
+        need(bool(self.schedules), "schedules is empty")
+        self.schedules = [parse_schedule(s).name for s in self.schedules]
+        need(len(set(self.schedules)) == len(self.schedules), "a schedule is listed twice")
+        need(self.dedup_ngram >= 3, "dedup_ngram must be >= 3")
+        need(0 < self.dedup_containment <= 1, "dedup_containment must be in (0, 1]")
+        need(
+            self.rewriter in ("rules", "llm"),
+            f"rewriter must be 'rules' or 'llm', got {self.rewriter!r}",
+        )
+        if self.rewriter == "llm":
+            need(
+                bool(self.llm_url and self.llm_model), "rewriter 'llm' needs llm_url and llm_model"
+            )
+        return self
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def fingerprint(self) -> str:
+        """What the output depends on; a resumed build must match it."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def config_from_dict(data: dict, name: str = "custom") -> BuildConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(f"config {name!r} must be a mapping of keys to values")
+    known = {f.name for f in dataclasses.fields(BuildConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            f"config {name!r}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    return BuildConfig(**{"name": name, **data}).validate()
+
+
+def load_config(preset: str | None = None, path: str | Path | None = None) -> BuildConfig:
+    """A preset by name (configs/<preset>/data.yaml) or any YAML file."""
+    if path is None:
+        if not preset:
+            raise ConfigError("give a preset name (--preset tiny) or a config file (--config FILE)")
+        path = PRESETS_DIR / preset / "data.yaml"
+        if not path.is_file():
+            known = sorted(p.name for p in PRESETS_DIR.iterdir() if (p / "data.yaml").is_file())
+            raise ConfigError(f"no data preset {preset!r}; known presets: {', '.join(known)}")
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}"
+        ) from None
+    return config_from_dict(
+        data or {}, name=str(data.get("name", path.stem)) if isinstance(data, dict) else path.stem
+    )
