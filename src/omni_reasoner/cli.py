@@ -52,6 +52,63 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
     return 0 if report["ok"] else 1
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from omni_reasoner.train.config import load_train_config
+    from omni_reasoner.train.loop import train
+
+    config = load_train_config(
+        args.config,
+        out=args.out,
+        data=args.data,
+        max_steps=args.max_steps,
+        schedule=args.schedule,
+        device=args.device,
+    )
+    final = train(config, progress=not args.quiet)
+    print(f"trained: {final}")
+    return 0
+
+
+def _cmd_ask(args: argparse.Namespace) -> int:
+    from omni_reasoner.api import Reasoner
+
+    reasoner = Reasoner.load(args.model)
+    stream_out = None if args.json else (lambda piece: print(piece, end="", flush=True))
+    result = reasoner.ask(
+        args.text,
+        schedule=args.schedule,
+        temperature=args.temperature,
+        top_p=args.top_p,
+        seed=args.seed,
+        max_new_tokens=args.max_new_tokens,
+        on_spoken=stream_out,
+    )
+    if args.json:
+        print(json.dumps(result.to_dict() | {"model": str(reasoner.path)}, indent=2))
+    else:
+        print()
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from omni_reasoner.eval.report import run_evaluation
+
+    report = run_evaluation(
+        model=args.model,
+        data=args.data,
+        sets=args.set,
+        schedules=args.schedule,
+        per_category=args.per_category,
+        latency_n=args.latency_n,
+        question_form=args.question_form,
+        json_out=args.json,
+        plot_out=args.plot,
+        progress=not args.quiet,
+    )
+    print(report["table"])
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="omni-reasoner",
@@ -101,6 +158,61 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("dir")
     check.add_argument("--json", action="store_true", help="print one JSON object")
     check.set_defaults(func=_cmd_data_check)
+
+    train = commands.add_parser(
+        "train", help="train the Thinker on a built dataset (resumes after a kill)"
+    )
+    train.add_argument(
+        "--config", required=True, help="a training config, e.g. configs/tiny/stage3.yaml"
+    )
+    train.add_argument("--out", help="run directory (overrides the config)")
+    train.add_argument("--data", help="dataset directory (overrides the config)")
+    train.add_argument("--schedule", help="schedule to train (overrides the config)")
+    train.add_argument("--max-steps", type=int, help="optimizer steps (overrides the config)")
+    train.add_argument("--device", choices=("auto", "cpu", "cuda"), help="(overrides the config)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(func=_cmd_train)
+
+    ask = commands.add_parser(
+        "ask", help="ask a math question; the spoken answer streams to stdout"
+    )
+    ask.add_argument("--text", required=True, help="the question")
+    ask.add_argument("--model", help="checkpoint directory (default: the embedded model)")
+    ask.add_argument("--schedule", help="default: the schedule the model was trained with")
+    ask.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of streaming"
+    )
+    ask.add_argument("--temperature", type=float, default=0.0, help="0 = greedy")
+    ask.add_argument("--top-p", type=float, default=1.0)
+    ask.add_argument("--seed", type=int)
+    ask.add_argument("--max-new-tokens", type=int, default=1024)
+    ask.set_defaults(func=_cmd_ask)
+
+    evaluate = commands.add_parser(
+        "eval", help="accuracy, latency and drift per schedule on held-out sets"
+    )
+    evaluate.add_argument("--model", help="checkpoint directory (default: the embedded model)")
+    evaluate.add_argument(
+        "--data", default="data/tiny", help="a built dataset directory (default: data/tiny)"
+    )
+    evaluate.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME",
+        help="split name(s): test, heldout_phrasing, eval_gsm8k, ... (default: test)",
+    )
+    evaluate.add_argument(
+        "--schedule", action="append", metavar="S", help="schedule(s) (default: the model's)"
+    )
+    evaluate.add_argument(
+        "--per-category", type=int, default=0, help="at most N items per category (0 = all)"
+    )
+    evaluate.add_argument("--latency-n", type=int, default=10, help="items timed at batch size 1")
+    evaluate.add_argument("--question-form", choices=("spoken", "written"), default="spoken")
+    evaluate.add_argument("--json", metavar="OUT", help="write the full report here")
+    evaluate.add_argument("--plot", metavar="PNG", help="accuracy vs time to first spoken token")
+    evaluate.add_argument("--quiet", action="store_true")
+    evaluate.set_defaults(func=_cmd_eval)
     return parser
 
 

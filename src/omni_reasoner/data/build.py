@@ -40,11 +40,16 @@ from omni_reasoner.data.store import (
     read_parquet,
 )
 from omni_reasoner.format.drift import find_drift
-from omni_reasoner.format.schedule import Schedule, build_stream, parse_schedule, response_needs
+from omni_reasoner.format.schedule import (
+    Schedule,
+    build_stream,
+    parse_schedule,
+    response_needs,
+    tokens_before_first_spoken,
+)
 from omni_reasoner.format.tokens import (
     EOS,
     PAD,
-    SPECIAL_TOKENS,
     THINK_END,
     check_plain_text,
     count_units,
@@ -148,7 +153,7 @@ def collect(config: BuildConfig) -> tuple[list[Candidate], dict]:
     for spec in config.eval_sources:
         name, _, source_split = spec.partition(":")
         problems = load_source(name, source_split or None)
-        report[spec] = {"loaded": len(problems)}
+        report[spec] = problems.report()
         chosen = _sample(problems, config.n_eval_per_source, config.seed, spec)
         candidates += [Candidate(f"eval_{name}", name, p) for p in chosen]
     for origin, quota in _quotas(config).items():
@@ -157,7 +162,7 @@ def collect(config: BuildConfig) -> tuple[list[Candidate], dict]:
             problems = generate(origin.split("/", 1)[1], "train", n, config.seed)
         else:
             problems = load_source(origin, "train")
-            report[f"{origin}:train"] = {"loaded": len(problems)}
+            report[f"{origin}:train"] = problems.report()
             problems = _sample(problems, n, config.seed, origin)
         candidates += [Candidate("train", origin, p) for p in problems]
     ids = Counter(c.item_id for c in candidates)
@@ -196,19 +201,6 @@ def shape_response(
     if required <= first_number:
         return response
     return f"{lead_in(required - first_number, rng, count_units)} {response}"
-
-
-def first_spoken_index(stream: list[str]) -> int:
-    """Tokens generated before the first spoken word (what delays the first audio)."""
-    from omni_reasoner.format.tokens import SPEAK, THINK
-
-    mode = None
-    for i, token in enumerate(stream):
-        if token in (SPEAK, THINK):
-            mode = token
-        elif mode == SPEAK and token not in SPECIAL_TOKENS:
-            return i
-    return len(stream)
 
 
 def process(candidate: Candidate, config: BuildConfig, rewriter, eval_index: EvalIndex) -> dict:
@@ -462,7 +454,7 @@ def schedule_stats(rows: list[dict], schedule: str) -> dict:
         return {"n": 0}
     s = Schedule.parse(schedule)
     lengths = [len(x) for x in streams]
-    firsts = [first_spoken_index(x) for x in streams]
+    firsts = [tokens_before_first_spoken(x) or 0 for x in streams]
     pads = [sum(t == PAD for t in x) for x in streams]
     return {
         "n": len(streams),

@@ -105,6 +105,14 @@ def _parse_word_run(words: list[str]) -> int | None:
     return total + current if seen else None
 
 
+def _current_group(run: list[str]) -> list[str]:
+    """The words after the last thousand/million/... in a run."""
+    for i in range(len(run) - 1, -1, -1):
+        if run[i] in _SCALE_WORDS and run[i] != "hundred":
+            return run[i + 1 :]
+    return run
+
+
 def _word_mentions(text: str) -> list[NumberMention]:
     mentions: list[NumberMention] = []
     tokens = [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
@@ -127,11 +135,15 @@ def _word_mentions(text: str) -> list[NumberMention]:
                     last, cur = _SMALL[run[-1]], _SMALL[w]
                     if not (last >= 20 and last % 10 == 0 and cur < 10):
                         break
+                if w == "hundred" and "hundred" in _current_group(run):
+                    break  # "one hundred two hundred" is two numbers
                 run.append(w)
                 j += 1
             elif w == "and" and run and run[-1] == "hundred" and joinable:
-                # "one hundred and five"
-                if j + 1 < len(tokens) and tokens[j + 1][0] in _SMALL:
+                # "one hundred and five", but not "one hundred and two hundred"
+                nxt = tokens[j + 1][0] if j + 1 < len(tokens) else ""
+                after = tokens[j + 2][0] if j + 2 < len(tokens) else ""
+                if nxt in _SMALL and after not in _SCALE_WORDS:
                     j += 1
                     continue
                 break
@@ -146,7 +158,11 @@ def _word_mentions(text: str) -> list[NumberMention]:
             while k < len(tokens) and tokens[k][0] in ONES[:10]:
                 digits += str(ONES.index(tokens[k][0]))
                 k += 1
-            mentions.append(NumberMention(canonical(f"{value}.{digits}"), start, tokens[k - 1][2]))
+            negative = text[max(0, start - 6) : start].lower().endswith("minus ")
+            sign = "-" if negative else ""
+            mentions.append(
+                NumberMention(canonical(f"{sign}{value}.{digits}"), start, tokens[k - 1][2])
+            )
             i = k
             continue
         if value is not None:

@@ -27,6 +27,7 @@ from omni_reasoner.format.tokens import (
     EOS,
     PAD,
     SPEAK,
+    SPECIAL_TOKENS,
     SWITCH_TOKENS,
     THINK,
     THINK_END,
@@ -275,6 +276,24 @@ def _last_mode(stream: list[str]) -> str | None:
     for token in reversed(stream):
         if token in SWITCH_TOKENS:
             return token
+    return None
+
+
+def tokens_before_first_spoken(stream: list[str]) -> int | None:
+    """Tokens generated before the first spoken word, switch markers not counted.
+
+    0 for a stream that speaks first; the whole reasoning (and `<think_end>`) for
+    think-first. None when nothing is ever spoken.
+    """
+    mode = None
+    count = 0
+    for token in stream:
+        if token in SWITCH_TOKENS:
+            mode = token
+        elif mode != THINK and token not in SPECIAL_TOKENS:
+            return count
+        else:
+            count += 1
     return None
 
 

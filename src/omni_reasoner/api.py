@@ -1,0 +1,52 @@
+"""The Python API the CLI is a thin layer over.
+
+from omni_reasoner import Reasoner
+r = Reasoner.load()                       # the embedded default model
+result = r.ask("Tom has twelve apples and gives five to Sam. How many does he have left?")
+result.spoken_text, result.answer, result.time_to_first_spoken_s
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from omni_reasoner.format.schedule import as_schedule
+
+DEFAULT_MODEL = Path(__file__).resolve().parent / "checkpoints" / "default"
+META = "omni_reasoner.json"
+
+
+class Reasoner:
+    def __init__(self, model, tokenizer, meta: dict, path: Path):
+        from omni_reasoner.infer.engine import Engine
+
+        self.model, self.tokenizer, self.meta, self.path = model, tokenizer, meta, path
+        self.schedule = meta.get("schedule", "interleave:2:8")
+        self.trace_style = meta.get("trace_style", "calculator")
+        self.engine = Engine(model, tokenizer, trace_style=self.trace_style)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, threads: int | None = None) -> Reasoner:
+        import torch
+
+        from omni_reasoner.model.thinker import CheckpointError, load_thinker
+
+        if threads:
+            torch.set_num_threads(threads)
+        path = Path(path) if path else DEFAULT_MODEL
+        if path == DEFAULT_MODEL and not path.is_dir():
+            raise CheckpointError(
+                f"the embedded default model is missing ({path}); pass --model PATH"
+            )
+        model, tokenizer = load_thinker(path, dtype=torch.float32)
+        meta_path = path / META
+        try:
+            meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        except json.JSONDecodeError:
+            raise CheckpointError(f"{meta_path} is not valid JSON") from None
+        return cls(model, tokenizer, meta, path)
+
+    def ask(self, question: str, schedule: str | None = None, **generate_kwargs):
+        schedule = as_schedule(schedule or self.schedule)
+        return self.engine.generate(question, schedule, **generate_kwargs)

@@ -1,0 +1,141 @@
+"""`omni-reasoner eval`: run the harness over sets x schedules, write JSON, a table, a plot."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from omni_reasoner.data.store import atomic_write_json, load_split, read_manifest
+from omni_reasoner.eval.harness import evaluate_rows, pick_rows
+
+
+def run_evaluation(
+    model: str | None,
+    data: str,
+    sets: list[str] | None = None,
+    schedules: list[str] | None = None,
+    per_category: int = 0,
+    latency_n: int = 10,
+    question_form: str = "spoken",
+    json_out: str | None = None,
+    plot_out: str | None = None,
+    progress: bool = True,
+) -> dict:
+    from omni_reasoner.api import Reasoner
+
+    reasoner = Reasoner.load(model)
+    manifest = read_manifest(data)
+    if manifest["trace_style"] != reasoner.trace_style:
+        raise ValueError(
+            f"dataset {data} uses the {manifest['trace_style']} trace style but the model was trained on {reasoner.trace_style}"
+        )
+    sets = sets or ["test"]
+    schedules = schedules or [reasoner.schedule]
+    results = []
+    for split in sets:
+        rows = pick_rows(load_split(data, split), per_category)
+        for schedule in schedules:
+            t0 = time.time()
+            result = evaluate_rows(
+                reasoner.model,
+                reasoner.tokenizer,
+                rows,
+                schedule,
+                trace_style=reasoner.trace_style,
+                question_form=question_form,
+                latency_n=latency_n,
+                progress=progress,
+            )
+            result["set"] = split
+            result["eval_seconds"] = round(time.time() - t0, 1)
+            results.append(result)
+    report = {
+        "model": str(reasoner.path),
+        "model_meta": reasoner.meta,
+        "data": str(data),
+        "data_fingerprint": manifest.get("fingerprint"),
+        "question_form": question_form,
+        "per_category": per_category,
+        "results": results,
+    }
+    report["table"] = format_table(results)
+    if json_out:
+        atomic_write_json(Path(json_out), report)
+    if plot_out:
+        plot_accuracy_vs_latency(results, Path(plot_out))
+    return report
+
+
+def format_table(results: list[dict]) -> str:
+    categories = sorted({c for r in results for c in r["by_category"]})
+    head = [
+        "set",
+        "schedule",
+        "acc",
+        *[c[:12] for c in categories],
+        "words",
+        "reason",
+        "tok<1st",
+        "ttfs_s",
+        "total_s",
+        "drift",
+    ]
+    lines = ["  ".join(f"{h:>12}" for h in head)]
+    for r in results:
+        cells = [r["set"], r["schedule"], _pct(r["accuracy"])]
+        cells += [_pct(r["by_category"].get(c, {}).get("accuracy")) for c in categories]
+        lat = r["latency"]
+        cells += [
+            _num(r["mean_spoken_words"]),
+            _num(r["mean_reasoning_tokens"]),
+            _num(r["median_tokens_before_first_spoken"]),
+            _num(lat["median_time_to_first_spoken_s"], 3),
+            _num(lat["median_total_s"], 3),
+            _num(r["drift_rate"], 3),
+        ]
+        lines.append("  ".join(f"{str(c)[-12:]:>12}" for c in cells))
+    return "\n".join(lines)
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def plot_accuracy_vs_latency(results: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for r in results:
+        x = r["latency"]["median_time_to_first_spoken_s"]
+        if x is None or r["accuracy"] is None:
+            continue
+        ax.scatter(x, 100 * r["accuracy"], s=40)
+        ax.annotate(
+            f"{r['schedule']} ({r['set']})",
+            (x, 100 * r["accuracy"]),
+            fontsize=7,
+            xytext=(4, 2),
+            textcoords="offset points",
+        )
+    ax.set_xlabel("median time to first spoken token (s, batch 1)")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title("Accuracy vs. time to first spoken token")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+    tmp.replace(path)
+
+
+def load_report(path: str | Path) -> dict:
+    return json.loads(Path(path).read_text())

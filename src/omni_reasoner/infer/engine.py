@@ -1,0 +1,326 @@
+"""The streaming engine: decode the interleaved stream with a KV cache, under a schedule.
+
+For fixed schedules the plan forces the switch tokens and the `<pad>` slots; with the
+calculator trace the engine evaluates `<<expr=` itself and forces the result. At batch
+size 1 every run of forced tokens is fed in one forward pass (`feed_forced_together`),
+which is what makes the paper's `<pad>` layout cheap; the batched path (evaluation)
+feeds one token per sequence per step. Spoken tokens go to `on_spoken` as they appear.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from omni_reasoner.format.schedule import (
+    Schedule,
+    as_schedule,
+    parse_stream,
+    tokens_before_first_spoken,
+)
+from omni_reasoner.format.tokens import SPEAK, SPECIAL_TOKENS, THINK
+from omni_reasoner.infer.plan import Force, Free, allowed_specials, content_allowed, slot_plan
+from omni_reasoner.model.tokenizer import TokenPieces
+from omni_reasoner.train.examples import encode_prompt
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass
+class Generation:
+    question: str
+    schedule: str
+    stream: list[str]
+    spoken_text: str
+    reasoning_text: str
+    answer: str | None
+    tokens_before_first_spoken: int | None
+    time_to_first_spoken_s: float | None
+    total_s: float
+    generated_tokens: int
+    forced_tokens: int
+    forward_passes: int
+    problems: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+def _cache_of(output):
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else output.past_key_values
+
+
+class Calculator:
+    """Watches the reasoning text; after `<<expr=` returns the tokens of `result>>`."""
+
+    def __init__(self, pieces: TokenPieces):
+        self.pieces = pieces
+        self.text = ""
+
+    def observe(self, piece: str) -> list[int]:
+        from omni_reasoner.data.traces import evaluate_expression
+
+        self.text += piece
+        open_at = self.text.rfind("<<")
+        if open_at < 0 or self.text.rfind(">>") > open_at or not self.text.endswith("="):
+            return []
+        expression = self.text[open_at + 2 : -1]
+        if "=" in expression:
+            return []
+        try:
+            result = evaluate_expression(expression)
+        except (ValueError, ZeroDivisionError, SyntaxError):
+            return []
+        ids, _ = self.pieces.encode(result + ">>")
+        return ids
+
+
+def check_question(question: str) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError("the question is empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise ValueError(
+            f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
+        )
+    for token in SPECIAL_TOKENS:
+        if token in question:
+            raise ValueError(f"the question contains the reserved token {token!r}")
+    return question.strip()
+
+
+class SlotMasks:
+    """Logit masks per slot kind, built once per tokenizer."""
+
+    def __init__(self, tokenizer, device):
+        self.special_ids = {t: tokenizer.convert_tokens_to_ids(t) for t in SPECIAL_TOKENS}
+        vocab = len(tokenizer)
+        self.vocab = vocab
+        base = torch.zeros(vocab, dtype=torch.bool)
+        base[:vocab] = True
+        for special_id in tokenizer.all_special_ids:
+            base[special_id] = False
+        self.content = base.to(device)
+        self._cache: dict = {}
+        self.device = device
+
+    def mask(self, slot: Free) -> torch.Tensor:
+        key = (slot.kind, slot.reasoning_done, slot.mode)
+        if key not in self._cache:
+            allowed = (
+                self.content.clone() if content_allowed(slot) else torch.zeros_like(self.content)
+            )
+            for token in allowed_specials(slot):
+                allowed[self.special_ids[token]] = True
+            self._cache[key] = allowed
+        return self._cache[key]
+
+
+def choose(
+    logits: torch.Tensor, allowed: torch.Tensor, temperature: float, top_p: float, generator
+) -> int:
+    logits = logits.float()[: allowed.shape[0]].masked_fill(~allowed, float("-inf"))
+    if temperature <= 0:
+        return int(torch.argmax(logits))
+    probs = torch.softmax(logits / temperature, dim=-1)
+    if top_p < 1.0:
+        sorted_probs, order = torch.sort(probs, descending=True)
+        keep = torch.cumsum(sorted_probs, 0) - sorted_probs < top_p
+        probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
+    return int(torch.multinomial(probs / probs.sum(), 1, generator=generator))
+
+
+class Engine:
+    """Holds a Thinker and its tokenizer; generates one or many answers under a schedule."""
+
+    def __init__(self, model, tokenizer, trace_style: str = "calculator", device=None):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.pieces = TokenPieces(tokenizer)
+        self.trace_style = trace_style
+        self.device = device or next(model.parameters()).device
+        self.masks = SlotMasks(tokenizer, self.device)
+        self.id_to_special = {v: k for k, v in self.masks.special_ids.items()}
+        # transformers 5 renamed `past_key_values` to `cache`; accept either backbone.
+        self._cache_arg = (
+            "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+        )
+
+    def _token(self, token_id: int) -> str:
+        return self.id_to_special.get(token_id) or self.pieces.piece(token_id)
+
+    @torch.inference_mode()
+    def generate(
+        self,
+        question: str,
+        schedule: str | Schedule = "interleave:2:8",
+        max_new_tokens: int = 1024,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        seed: int | None = None,
+        on_spoken: Callable[[str], None] | None = None,
+        feed_forced_together: bool = True,
+    ) -> Generation:
+        """One answer, timed from the end of the question, streaming spoken tokens out."""
+        from omni_reasoner.eval.scoring import extract_answer
+
+        question = check_question(question)
+        schedule = as_schedule(schedule)
+        generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        plan = slot_plan(schedule)
+        calculator = Calculator(self.pieces) if self.trace_style == "calculator" else None
+        t0 = time.perf_counter()
+        prompt = encode_prompt(question, self.pieces)
+        past = None
+        pending: list[int] = list(prompt)
+        stream: list[str] = []
+        queued: list[int] = []  # calculator results waiting for reasoning slots
+        mode = None
+        first_spoken_at = first_spoken_time = None
+        forced = passes = 0
+        slot = next(plan)
+        while len(stream) < max_new_tokens:
+            if isinstance(slot, Force) or (queued and isinstance(slot, Free) and mode == THINK):
+                token_id = (
+                    self.masks.special_ids[slot.token] if isinstance(slot, Force) else queued.pop(0)
+                )
+                forced += 1
+                if pending and not feed_forced_together:  # the baseline: one token per forward pass
+                    logits, past = self._forward(pending, past)
+                    passes += 1
+                    pending = []
+                pending.append(token_id)
+            else:
+                if pending:
+                    logits, past = self._forward(pending, past)
+                    passes += 1
+                    pending = []
+                token_id = choose(logits, self.masks.mask(slot), temperature, top_p, generator)
+                pending.append(token_id)
+            token = self._token(token_id)
+            stream.append(token)
+            if token in (SPEAK, THINK):
+                mode = token
+            elif token not in SPECIAL_TOKENS:
+                if mode == THINK and calculator is not None:
+                    if not queued:
+                        queued.extend(calculator.observe(token))
+                    else:
+                        calculator.observe(token)
+                elif mode != THINK and first_spoken_at is None:
+                    first_spoken_time = time.perf_counter() - t0
+                    first_spoken_at = tokens_before_first_spoken(stream)
+                if mode != THINK and on_spoken is not None:
+                    on_spoken(token)
+            try:
+                slot = plan.send(token)
+            except StopIteration:
+                break
+        total = time.perf_counter() - t0
+        parsed = parse_stream(stream)
+        return Generation(
+            question=question,
+            schedule=schedule.name,
+            stream=stream,
+            spoken_text=parsed.spoken_text,
+            reasoning_text=parsed.reasoning_text,
+            answer=extract_answer(parsed.spoken_text),
+            tokens_before_first_spoken=first_spoken_at,
+            time_to_first_spoken_s=first_spoken_time,
+            total_s=total,
+            generated_tokens=len(stream),
+            forced_tokens=forced,
+            forward_passes=passes,
+            problems=parsed.problems,
+        )
+
+    def _forward(self, ids: list[int], past):
+        input_ids = torch.tensor([ids], device=self.device)
+        out = self.model(
+            input_ids=input_ids, use_cache=True, logits_to_keep=1, **{self._cache_arg: past}
+        )
+        return out.logits[0, -1], _cache_of(out)
+
+    @torch.inference_mode()
+    def generate_batch(
+        self, questions: list[str], schedule: str | Schedule, max_new_tokens: int = 1024
+    ) -> list[list[str]]:
+        """Greedy streams for many questions at once (evaluation): one token per sequence per step."""
+        schedule = as_schedule(schedule)
+        n = len(questions)
+        prompts = [encode_prompt(check_question(q), self.pieces) for q in questions]
+        width = max(len(p) for p in prompts)
+        pad_id = self.tokenizer.pad_token_id
+        ids = torch.full((n, width), pad_id, dtype=torch.long)
+        attention = torch.zeros((n, width), dtype=torch.long)
+        for i, p in enumerate(prompts):  # left padding: every prompt ends at the same column
+            ids[i, width - len(p) :] = torch.tensor(p)
+            attention[i, width - len(p) :] = 1
+        ids, attention = ids.to(self.device), attention.to(self.device)
+        positions = (attention.cumsum(-1) - 1).clamp(min=0)
+        out = self.model(
+            input_ids=ids,
+            attention_mask=attention,
+            position_ids=positions,
+            use_cache=True,
+            logits_to_keep=1,
+        )
+        past, logits = _cache_of(out), out.logits[:, -1]
+        plans = [slot_plan(schedule) for _ in range(n)]
+        slots = [next(p) for p in plans]
+        calcs = [
+            Calculator(self.pieces) if self.trace_style == "calculator" else None for _ in range(n)
+        ]
+        queued: list[list[int]] = [[] for _ in range(n)]
+        modes: list[str | None] = [None] * n
+        streams: list[list[str]] = [[] for _ in range(n)]
+        active = [True] * n
+        next_pos = positions[:, -1] + 1
+        for _ in range(max_new_tokens):
+            chosen = []
+            for i in range(n):
+                if not active[i]:
+                    chosen.append(pad_id)
+                    continue
+                slot = slots[i]
+                if isinstance(slot, Force):
+                    token_id = self.masks.special_ids[slot.token]
+                elif queued[i] and modes[i] == THINK:
+                    token_id = queued[i].pop(0)
+                else:
+                    token_id = choose(logits[i], self.masks.mask(slot), 0.0, 1.0, None)
+                token = self._token(token_id)
+                streams[i].append(token)
+                if token in (SPEAK, THINK):
+                    modes[i] = token
+                elif token not in SPECIAL_TOKENS and modes[i] == THINK and calcs[i] is not None:
+                    produced = calcs[i].observe(token)
+                    if not queued[i]:
+                        queued[i].extend(produced)
+                try:
+                    slots[i] = plans[i].send(token)
+                except StopIteration:
+                    active[i] = False
+                chosen.append(token_id)
+            if not any(active):
+                break
+            step_ids = torch.tensor(chosen, device=self.device).unsqueeze(1)
+            attention = torch.cat(
+                [attention, torch.ones((n, 1), dtype=attention.dtype, device=self.device)], dim=1
+            )
+            out = self.model(
+                input_ids=step_ids,
+                attention_mask=attention,
+                position_ids=next_pos.unsqueeze(1),
+                use_cache=True,
+                **{self._cache_arg: past},
+            )
+            past, logits = _cache_of(out), out.logits[:, -1]
+            next_pos = next_pos + 1
+        return streams

@@ -1,0 +1,113 @@
+"""Training configuration: a plain dataclass per stage, read from a small YAML file."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from omni_reasoner.format.schedule import parse_schedule
+from omni_reasoner.model.thinker import ThinkerShape
+from omni_reasoner.train.examples import QUESTION_FORMS
+
+
+class TrainConfigError(ValueError):
+    pass
+
+
+@dataclass
+class TrainConfig:
+    name: str = "custom"
+    stage: str = "textual_tis"  # paper stage 3: text question -> interleaved stream
+    data: str = "data/tiny"  # a directory written by `omni-reasoner data build`
+    out: str = "runs/custom"
+    schedule: str = "interleave:2:8"
+    question_form: str = "mixed"  # written | spoken | mixed
+    init_from: str = ""  # a local HF causal-LM checkpoint; "" trains `model` from scratch
+    model: ThinkerShape = field(default_factory=ThinkerShape)
+    vocab_size: int = 2048  # BPE size when the tokenizer is trained from scratch
+    seed: int = 0
+    batch_size: int = 32
+    grad_accum: int = 1
+    lr: float = 2e-3
+    min_lr_ratio: float = 0.05
+    warmup_steps: int = 100
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    max_steps: int = 1000  # optimizer steps; the budget
+    max_len: int = 1024  # longer examples are dropped (and counted)
+    save_every: int = 100
+    log_every: int = 10
+    eval_every: int = 0  # steps between learning-curve evaluations; 0 = none
+    eval_split: str = "valid"
+    eval_per_category: int = 25
+    precision: str = "auto"  # auto | bf16 | fp32
+    threads: int = 0  # torch threads; 0 = all cores
+    device: str = "auto"  # auto | cpu | cuda
+
+    def validate(self) -> TrainConfig:
+        def need(ok: bool, why: str) -> None:
+            if not ok:
+                raise TrainConfigError(f"train config {self.name!r}: {why}")
+
+        self.schedule = parse_schedule(self.schedule).name
+        need(self.question_form in QUESTION_FORMS, f"question_form must be one of {QUESTION_FORMS}")
+        need(
+            self.batch_size >= 1 and self.grad_accum >= 1, "batch_size and grad_accum must be >= 1"
+        )
+        need(self.max_steps >= 1, "max_steps must be >= 1")
+        need(self.lr > 0, "lr must be > 0")
+        need(0 <= self.min_lr_ratio <= 1, "min_lr_ratio must be in [0, 1]")
+        need(self.precision in ("auto", "bf16", "fp32"), "precision must be auto, bf16 or fp32")
+        need(self.device in ("auto", "cpu", "cuda"), "device must be auto, cpu or cuda")
+        need(
+            self.vocab_size >= 300,
+            "vocab_size must be >= 300 (the byte alphabet and special tokens)",
+        )
+        return self
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _strict(cls, data: dict, where: str):
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise TrainConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    return data
+
+
+def train_config_from_dict(data: dict, name: str = "custom") -> TrainConfig:
+    if not isinstance(data, dict):
+        raise TrainConfigError(f"train config {name!r} must be a mapping")
+    data = dict(_strict(TrainConfig, data, f"train config {name!r}"))
+    if "model" in data:
+        model = data["model"] or {}
+        if not isinstance(model, dict):
+            raise TrainConfigError(f"train config {name!r}: model must be a mapping")
+        data["model"] = ThinkerShape(**_strict(ThinkerShape, model, f"train config {name!r} model"))
+    data.setdefault("name", name)
+    try:
+        return TrainConfig(**data).validate()
+    except TypeError as exc:
+        raise TrainConfigError(f"train config {name!r}: {exc}") from None
+
+
+def load_train_config(path: str | Path, **overrides) -> TrainConfig:
+    path = Path(path)
+    if not path.is_file():
+        raise TrainConfigError(f"train config not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise TrainConfigError(
+            f"train config {path} is not valid YAML: {str(exc).splitlines()[0]}"
+        ) from None
+    if isinstance(data, dict):
+        data = {**data, **{k: v for k, v in overrides.items() if v is not None}}
+    return train_config_from_dict(data, name=path.stem)

@@ -1,0 +1,374 @@
+"""The training loop: one process on a CPU, or many under torchrun / accelerate (DDP).
+
+Reads a built dataset, re-schedules each item with the model's tokenizer, trains with
+AdamW + warm-up + cosine decay, bf16 autocast where the hardware has it, gradient
+accumulation, and writes `save_pretrained` checkpoints (safetensors) that a killed run
+resumes from exactly: same data order, same optimizer state.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+from omni_reasoner.data.store import DatasetError, load_split, read_manifest
+from omni_reasoner.train.config import TrainConfig
+from omni_reasoner.train.examples import IGNORE, encode_example, pick_question
+
+LAST = "checkpoint-last"
+FINAL = "final"
+META = "omni_reasoner.json"
+
+
+def cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def pick_device(config: TrainConfig):
+    import torch
+
+    if config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available()):
+        if not torch.cuda.is_available():
+            raise ValueError("device 'cuda' asked for, but torch sees no CUDA GPU")
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        return torch.device("cuda", local_rank)
+    return torch.device("cpu")
+
+
+def use_bf16(config: TrainConfig, device) -> bool:
+    import torch
+
+    if config.precision == "fp32":
+        return False
+    supported = torch.cuda.is_bf16_supported() if device.type == "cuda" else cpu_has_bf16()
+    if config.precision == "bf16" and not supported:
+        raise ValueError(f"precision bf16 asked for, but this {device.type} has no bf16 support")
+    return supported
+
+
+def lr_at(step: int, config: TrainConfig) -> float:
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    progress = (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps)
+    cosine = 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return config.lr * (config.min_lr_ratio + (1 - config.min_lr_ratio) * cosine)
+
+
+def training_corpus(rows: list[dict]):
+    for row in rows:
+        yield row["question"]
+        yield row["question_spoken"]
+        yield row["reasoning"]
+        yield row["response"]
+
+
+def _atomic_save(model, tokenizer, state: dict, meta: dict, target: Path) -> None:
+    import torch
+
+    tmp = target.with_name(f".{target.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    model.save_pretrained(tmp, safe_serialization=True)
+    tokenizer.save_pretrained(tmp)
+    if state:
+        torch.save(state, tmp / "trainer_state.pt")
+    (tmp / META).write_text(json.dumps(meta, indent=2) + "\n")
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _resume_dir(out: Path) -> Path | None:
+    for candidate in (out / LAST, out / f".{LAST}.old"):
+        if (candidate / "trainer_state.pt").is_file():
+            return candidate
+    return None
+
+
+class Batches:
+    """Epoch-wise shuffled order, resumable from (epoch, cursor)."""
+
+    def __init__(self, n: int, seed: int, epoch: int = 0, cursor: int = 0):
+        self.n, self.seed, self.epoch, self.cursor = n, seed, epoch, cursor
+        self._order = self._permutation()
+
+    def _permutation(self):
+        import numpy as np
+
+        return np.random.default_rng(self.seed + 1000 * self.epoch).permutation(self.n)
+
+    def take(self, k: int) -> list[tuple[int, int]]:
+        out = []
+        while len(out) < k:
+            if self.cursor >= self.n:
+                self.epoch, self.cursor = self.epoch + 1, 0
+                self._order = self._permutation()
+            out.append((int(self._order[self.cursor]), self.epoch))
+            self.cursor += 1
+        return out
+
+
+def collate(examples, pad_id: int, device):
+    import torch
+
+    width = max(len(e.input_ids) for e in examples)
+    ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
+    attention = torch.zeros((len(examples), width), dtype=torch.long)
+    for i, e in enumerate(examples):
+        ids[i, : len(e.input_ids)] = torch.tensor(e.input_ids)
+        labels[i, : len(e.labels)] = torch.tensor(e.labels)
+        attention[i, : len(e.input_ids)] = 1
+    return ids.to(device), labels.to(device), attention.to(device)
+
+
+def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
+    """Train (or resume) the Thinker; returns the final checkpoint directory."""
+    import torch
+    import torch.distributed as dist
+    from tqdm import tqdm
+
+    from omni_reasoner.model.thinker import load_thinker, new_thinker
+    from omni_reasoner.model.tokenizer import TokenPieces, train_tokenizer
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    device = pick_device(config)
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    bf16 = use_bf16(config, device)
+    torch.manual_seed(config.seed)
+
+    manifest = read_manifest(config.data)
+    rows = load_split(config.data, "train")
+    if not rows:
+        raise DatasetError(f"dataset {config.data} has no training items")
+    calculator = manifest["trace_style"] == "calculator"
+    out = Path(config.out)
+    resume = _resume_dir(out)
+    if resume is not None:
+        model, tokenizer = load_thinker(resume)
+        state = torch.load(resume / "trainer_state.pt", weights_only=False)
+        if state["config"] != config.to_dict():
+            changed = sorted(
+                k for k in state["config"] if state["config"][k] != config.to_dict().get(k)
+            )
+            raise ValueError(
+                f"{out} holds a run with another config (differs in: {', '.join(changed)}); use another out"
+            )
+    else:
+        state = None
+        if config.init_from:
+            model, tokenizer = load_thinker(config.init_from)
+        else:
+            tokenizer = train_tokenizer(training_corpus(rows), vocab_size=config.vocab_size)
+            model = new_thinker(config.model, tokenizer)
+    model.to(device)
+    model.train()
+    pieces = TokenPieces(tokenizer)
+    n_params = sum(p.numel() for p in model.parameters())
+
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": decay, "weight_decay": config.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=config.lr,
+        betas=(0.9, 0.95),
+        fused=device.type == "cuda",
+    )
+    step, examples_seen, tokens_seen, dropped = 0, 0, 0, 0
+    batches = Batches(len(rows), config.seed)
+    if state is not None:
+        optimizer.load_state_dict(state["optimizer"])
+        step, examples_seen, tokens_seen = (
+            state["step"],
+            state["examples_seen"],
+            state["tokens_seen"],
+        )
+        dropped = state.get("dropped", 0)
+        batches = Batches(len(rows), config.seed, state["epoch"], state["cursor"])
+        torch.set_rng_state(state["torch_rng"])
+
+    ddp_model = model
+    if world > 1:
+        ddp_model = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+
+    meta = {
+        "format": "omni-reasoner thinker",
+        "schedule": config.schedule,
+        "trace_style": manifest["trace_style"],
+        "question_form": config.question_form,
+        "data": str(config.data),
+        "data_fingerprint": manifest.get("fingerprint"),
+        "parameters": n_params,
+        "precision": "bf16" if bf16 else "fp32",
+        "device": device.type,
+        "world_size": world,
+    }
+    log_path = out / "log.jsonl"
+    out.mkdir(parents=True, exist_ok=True)
+    if rank == 0:
+        (out / "train_config.json").write_text(json.dumps(config.to_dict(), indent=2) + "\n")
+
+    def save(target: Path, with_state: bool) -> None:
+        if rank != 0:
+            return
+        trainer_state = {}
+        if with_state:
+            trainer_state = {
+                "config": config.to_dict(),
+                "optimizer": optimizer.state_dict(),
+                "step": step,
+                "examples_seen": examples_seen,
+                "tokens_seen": tokens_seen,
+                "dropped": dropped,
+                "epoch": batches.epoch,
+                "cursor": batches.cursor,
+                "torch_rng": torch.get_rng_state(),
+            }
+        _atomic_save(
+            model,
+            tokenizer,
+            trainer_state,
+            {**meta, "step": step, "examples_seen": examples_seen},
+            target,
+        )
+
+    def log(record: dict) -> None:
+        if rank == 0:
+            with open(log_path, "a") as f:
+                f.write(json.dumps(record) + "\n")
+
+    per_rank = config.batch_size // world if world > 1 else config.batch_size
+    if per_rank < 1:
+        raise ValueError(f"batch_size {config.batch_size} is smaller than the {world} processes")
+    kill_after = int(os.environ.get("OMNI_REASONER_KILL_AFTER_STEPS", "0"))  # for the resume test
+    bar = tqdm(
+        total=config.max_steps,
+        initial=step,
+        desc=f"train {config.schedule}",
+        disable=not progress or rank != 0,
+        dynamic_ncols=True,
+    )
+    window_tokens, window_start, window_loss, window_n = 0, time.time(), 0.0, 0
+    while step < config.max_steps:
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, config)
+        optimizer.zero_grad(set_to_none=True)
+        step_loss = 0.0
+        for micro in range(config.grad_accum):
+            picks = batches.take(config.batch_size)[rank::world][:per_rank]
+            examples = []
+            for index, epoch in picks:
+                row = rows[index]
+                question = pick_question(row, config.question_form, epoch)
+                example = encode_example(row, config.schedule, pieces, question, calculator)
+                if len(example.input_ids) > config.max_len:
+                    dropped += 1
+                    continue
+                examples.append(example)
+            if not examples:
+                continue
+            ids, labels, attention = collate(examples, tokenizer.pad_token_id, device)
+            sync = micro == config.grad_accum - 1
+            context = ddp_model.no_sync() if world > 1 and not sync else _null()
+            with context:
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                    loss = ddp_model(input_ids=ids, attention_mask=attention, labels=labels).loss
+                    loss = loss / config.grad_accum
+                loss.backward()
+            step_loss += loss.item()
+            n_tok = int(attention.sum())
+            window_tokens += n_tok * world
+            tokens_seen += n_tok * world
+        examples_seen += config.batch_size * config.grad_accum
+        if config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        step += 1
+        window_loss += step_loss
+        window_n += 1
+        if step % config.log_every == 0 or step == config.max_steps:
+            elapsed = time.time() - window_start
+            record = {
+                "step": step,
+                "examples_seen": examples_seen,
+                "loss": round(window_loss / window_n, 4),
+                "lr": lr_at(step - 1, config),
+                "tokens_per_s": round(window_tokens / max(elapsed, 1e-9), 1),
+                "time": time.time(),
+            }
+            log(record)
+            bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:.0f}")
+            window_tokens, window_start, window_loss, window_n = 0, time.time(), 0.0, 0
+        bar.update(1)
+        if (
+            config.eval_every
+            and (step % config.eval_every == 0 or step == config.max_steps)
+            and rank == 0
+        ):
+            result = evaluate_during_training(model, tokenizer, config, manifest)
+            log({"step": step, "examples_seen": examples_seen, "eval": result})
+            if on_eval is not None:
+                on_eval(step, result)
+            model.train()
+        if step % config.save_every == 0 and step < config.max_steps:
+            save(out / LAST, with_state=True)
+            if kill_after and step >= kill_after and rank == 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+    bar.close()
+    meta["dropped_too_long"] = dropped
+    meta["tokens_seen"] = tokens_seen
+    save(out / FINAL, with_state=False)
+    save(out / LAST, with_state=True)
+    if world > 1:
+        dist.barrier()
+    return out / FINAL
+
+
+def evaluate_during_training(model, tokenizer, config: TrainConfig, manifest: dict) -> dict:
+    """Greedy accuracy per category on a fixed slice of the validation split."""
+    from omni_reasoner.eval.harness import evaluate_rows, pick_rows
+
+    if config.eval_split not in manifest["files"]:
+        return {"error": f"no split {config.eval_split}"}
+    rows = pick_rows(load_split(config.data, config.eval_split), config.eval_per_category)
+    model.eval()
+    report = evaluate_rows(
+        model,
+        tokenizer,
+        rows,
+        config.schedule,
+        trace_style=manifest["trace_style"],
+        question_form="spoken",
+    )
+    return {"accuracy": report["accuracy"], "by_category": report["by_category"]}
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

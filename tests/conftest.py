@@ -1,0 +1,42 @@
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+# Nothing may reach a model hub: tests run offline, always.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+SMALL_DATA = {
+    "name": "test-small",
+    "seed": 7,
+    "n_train": 80,
+    "n_test_per_category": 8,
+    "n_heldout_phrasing_per_category": 8,
+    "eval_sources": ["gsm8k:test", "svamp"],
+    "n_eval_per_source": 10,
+    "shard_size": 25,
+}
+
+
+def write_data_config(directory: Path, **overrides) -> Path:
+    path = directory / "small.yaml"
+    path.write_text(yaml.safe_dump({**SMALL_DATA, **overrides}))
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory) -> Path:
+    """A small dataset built once per test session through the real CLI."""
+    from omni_reasoner.cli import main
+
+    tmp = tmp_path_factory.mktemp("small_dataset")
+    out = tmp / "ds"
+    assert (
+        main(
+            ["data", "build", "--config", str(write_data_config(tmp)), "--out", str(out), "--quiet"]
+        )
+        == 0
+    )
+    return out
