@@ -105,6 +105,7 @@ def test_check_fails_on_planted_overlap_and_drift(built, tmp_path, capsys):
         "9",
         "9",
         "7",
+        ".",
         *stream,
     ]  # say a number first
     table = pq.read_table(copy / "train.parquet")

@@ -71,7 +71,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_ask(args: argparse.Namespace) -> int:
     from omni_reasoner.api import Reasoner
+    from omni_reasoner.format.schedule import as_schedule
+    from omni_reasoner.infer.engine import check_question
 
+    check_question(args.text)  # bad input fails before the model loads
+    if args.schedule:
+        as_schedule(args.schedule)
     reasoner = Reasoner.load(args.model)
     stream_out = None if args.json else (lambda piece: print(piece, end="", flush=True))
     result = reasoner.ask(

@@ -158,7 +158,7 @@ def _subtract_columns(top: int, bottom: int) -> str:
     width = len(str(top))
     top_digits, bottom_digits = str(top)[::-1], str(bottom).rjust(width, "0")[::-1]
     borrow, columns = 0, []
-    for x, y in zip(top_digits, bottom_digits, strict=False):
+    for x, y in zip(top_digits, bottom_digits, strict=True):
         difference = int(x) - int(y) - borrow
         borrow_out = 1 if difference < 0 else 0
         columns.append(f"{x}-{y}-{borrow}={borrow_out}{difference + 10 * borrow_out},")
@@ -212,7 +212,7 @@ def _operation(a: int, symbol: str, b: int) -> tuple[str, int]:
     elif symbol == "*":
         body, result = _multiply_columns(a, b), a * b
     else:
-        body, result = _divide_columns(a, b), (a // b if b else 0)
+        body, result = _divide_columns(a, b), a // b  # raises first when b == 0
     return f"[{a}{symbol}{b}]{body}", result
 
 

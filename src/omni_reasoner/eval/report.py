@@ -73,7 +73,7 @@ def format_table(results: list[dict]) -> str:
         "set",
         "schedule",
         "acc",
-        *[c[:12] for c in categories],
+        *categories,
         "words",
         "reason",
         "tok<1st",
@@ -81,20 +81,31 @@ def format_table(results: list[dict]) -> str:
         "total_s",
         "drift",
     ]
-    lines = ["  ".join(f"{h:>12}" for h in head)]
+    rows = []
     for r in results:
-        cells = [r["set"], r["schedule"], _pct(r["accuracy"])]
-        cells += [_pct(r["by_category"].get(c, {}).get("accuracy")) for c in categories]
         lat = r["latency"]
-        cells += [
-            _num(r["mean_spoken_words"]),
-            _num(r["mean_reasoning_tokens"]),
-            _num(r["median_tokens_before_first_spoken"]),
-            _num(lat["median_time_to_first_spoken_s"], 3),
-            _num(lat["median_total_s"], 3),
-            _num(r["drift_rate"], 3),
+        rows.append(
+            [
+                r["set"],
+                r["schedule"],
+                _pct(r["accuracy"]),
+                *[_pct(r["by_category"].get(c, {}).get("accuracy")) for c in categories],
+                _num(r["mean_spoken_words"]),
+                _num(r["mean_reasoning_tokens"]),
+                _num(r["median_tokens_before_first_spoken"]),
+                _num(lat["median_time_to_first_spoken_s"], 3),
+                _num(lat["median_total_s"], 3),
+                _num(r["drift_rate"], 3),
+            ]
+        )
+    widths = [max(len(str(x)) for x in column) for column in zip(head, *rows, strict=True)]
+    lines = []
+    for line in (head, *rows):
+        cells = [
+            f"{str(c):<{w}}" if i < 2 else f"{str(c):>{w}}"
+            for i, (c, w) in enumerate(zip(line, widths, strict=True))
         ]
-        lines.append("  ".join(f"{str(c)[-12:]:>12}" for c in cells))
+        lines.append("  ".join(cells))
     return "\n".join(lines)
 
 

@@ -71,10 +71,16 @@ def load_thinker(path: str | Path, dtype=None):
     """(model, tokenizer) from a local directory; adds special tokens to a foreign backbone."""
     import torch
     from transformers import AutoModelForCausalLM
+    from transformers.utils import logging as hf_logging
 
-    from omni_reasoner.model.tokenizer import add_special_tokens, load_tokenizer
+    from omni_reasoner.model.tokenizer import (
+        add_special_tokens,
+        load_tokenizer,
+        tokenizer_fingerprint,
+    )
 
     path = check_checkpoint(path)
+    hf_logging.disable_progress_bar()  # a tiny model loads in milliseconds; no bar on stderr
     try:
         tokenizer = load_tokenizer(path)
     except ValueError:
@@ -91,11 +97,28 @@ def load_thinker(path: str | Path, dtype=None):
             f"cannot load the model in {path}: {str(exc).splitlines()[0]}"
         ) from None
     vocab = model.get_input_embeddings().weight.shape[0]
+    recorded = _recorded_tokenizer(path)
+    if recorded is not None and recorded != tokenizer_fingerprint(tokenizer):
+        raise CheckpointError(
+            f"checkpoint {path}: the tokenizer is not the one the model was trained with (they belong to different trainings)"
+        )
     if len(tokenizer) > vocab:
-        if (path / "omni_reasoner.json").is_file():
+        if recorded is not None:
             raise CheckpointError(
                 f"checkpoint {path}: tokenizer has {len(tokenizer)} tokens but the model only {vocab}: "
                 "they belong to different trainings"
             )
         model.resize_token_embeddings(len(tokenizer))
     return model, tokenizer
+
+
+def _recorded_tokenizer(path: Path) -> str | None:
+    import json
+
+    meta = path / "omni_reasoner.json"
+    if not meta.is_file():
+        return None
+    try:
+        return json.loads(meta.read_text()).get("tokenizer_fingerprint")
+    except json.JSONDecodeError:
+        raise CheckpointError(f"{meta} is not valid JSON") from None

@@ -60,10 +60,29 @@ def add_special_tokens(tokenizer, model=None) -> int:
     return added
 
 
-def load_tokenizer(path: str | Path):
-    from transformers import AutoTokenizer
+OWN_TOKENIZER_CLASSES = ("TokenizersBackend", "PreTrainedTokenizerFast")
 
-    tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+
+def load_tokenizer(path: str | Path):
+    """Our own tokenizer loads as the plain fast class: AutoTokenizer would read the model's
+    config.json, take it for a Qwen2 tokenizer and add Qwen's own unknown token."""
+    import json
+
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    config_path = Path(path) / "tokenizer_config.json"
+    try:
+        tokenizer_class = (
+            json.loads(config_path.read_text()).get("tokenizer_class")
+            if config_path.is_file()
+            else None
+        )
+    except json.JSONDecodeError:
+        raise ValueError(f"{config_path} is not valid JSON") from None
+    if tokenizer_class in OWN_TOKENIZER_CLASSES:
+        tok = PreTrainedTokenizerFast.from_pretrained(str(path), local_files_only=True)
+    else:
+        tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     missing = [
         t for t in SPECIAL_TOKENS if tok.convert_tokens_to_ids(t) in (None, tok.unk_token_id)
     ]
@@ -72,6 +91,15 @@ def load_tokenizer(path: str | Path):
             f"tokenizer at {path} lacks the stream's special tokens ({', '.join(missing)}): not an omni-reasoner tokenizer"
         )
     return tok
+
+
+def tokenizer_fingerprint(tokenizer) -> str:
+    """Identifies a vocabulary: a checkpoint records it, so a swapped tokenizer is caught."""
+    import hashlib
+    import json
+
+    vocab = sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])
+    return hashlib.sha256(json.dumps(vocab).encode()).hexdigest()[:16]
 
 
 class TokenPieces:

@@ -141,7 +141,7 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
     from tqdm import tqdm
 
     from omni_reasoner.model.thinker import load_thinker, new_thinker
-    from omni_reasoner.model.tokenizer import TokenPieces, train_tokenizer
+    from omni_reasoner.model.tokenizer import TokenPieces, tokenizer_fingerprint, train_tokenizer
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
@@ -225,6 +225,7 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
         "precision": "bf16" if bf16 else "fp32",
         "device": device.type,
         "world_size": world,
+        "tokenizer_fingerprint": tokenizer_fingerprint(tokenizer),
     }
     log_path = out / "log.jsonl"
     out.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,774 @@
+"""Wording tables for the procedural generator (generator.py reads them; no logic here).
+
+Every choice point is a list of options with a stable id. Options made with `H(...)` are
+held out: only the `heldout_phrasing` split uses them, and wherever a choice point has
+held-out options, that split uses nothing else. Ids are unique across all tables.
+
+Template mini-language (filled by generator._Words):
+  {X} {Y}        names;  {S} = X again as subject ("she" or the name);  {Xq} {Yq} = in questions
+  {Xposs}        "Maya's";  {her} = X's possessive pronoun;  {obj} = X's object pronoun
+  {n} {m}        numbers of the fact;  {n:item} = "1 apple" / "5 apples";  {item:n} = the noun
+                 agreeing with n;  {item} {items} = singular / plural;  {$n} = "$5" / "5 dollars"
+  {v:buy}        the verb in the problem's tense, third person singular ("buys" / "bought");
+                 {vp:cost} plural ("cost"); {be:n} agrees with n ("is" / "are" / "was" / "were");
+                 {v:gain} with a slot name conjugates the frame's verb for that slot
+  {gain} {make} {travel}   slot verbs in base form
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Noun:
+    singular: str
+    plural: str
+
+    def form(self, count: int) -> str:
+        return self.singular if count == 1 else self.plural
+
+
+def N(singular: str, plural: str = "") -> Noun:
+    if plural:
+        return Noun(singular, plural)
+    if singular.endswith(("s", "sh", "ch", "x")) or singular.endswith("o"):
+        return Noun(singular, singular + "es")
+    if singular.endswith("y") and singular[-2] not in "aeiou":
+        return Noun(singular, singular[:-1] + "ies")
+    return Noun(singular, singular + "s")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    id: str
+    text: str
+    heldout: bool = False
+
+
+def T(id: str, text: str) -> Phrase:
+    return Phrase(id, text)
+
+
+def H(id: str, text: str) -> Phrase:
+    return Phrase(id, text, heldout=True)
+
+
+# ------------------------------------------------------------------ grammar
+
+IRREGULAR_VERBS = {  # base: (third person singular, past)
+    "be": ("is", "was"), "have": ("has", "had"), "do": ("does", "did"), "go": ("goes", "went"),
+    "buy": ("buys", "bought"), "eat": ("eats", "ate"), "sell": ("sells", "sold"),
+    "give": ("gives", "gave"), "lose": ("loses", "lost"), "win": ("wins", "won"),
+    "find": ("finds", "found"), "catch": ("catches", "caught"), "make": ("makes", "made"),
+    "get": ("gets", "got"), "put": ("puts", "put"), "split": ("splits", "split"),
+    "hold": ("holds", "held"), "cost": ("costs", "cost"), "pay": ("pays", "paid"),
+    "spend": ("spends", "spent"), "take": ("takes", "took"), "keep": ("keeps", "kept"),
+    "drive": ("drives", "drove"), "ride": ("rides", "rode"), "run": ("runs", "ran"),
+    "swim": ("swims", "swam"), "read": ("reads", "read"), "bring": ("brings", "brought"),
+    "throw": ("throws", "threw"), "drop": ("drops", "dropped"), "plan": ("plans", "planned"),
+    "stick": ("sticks", "stuck"), "grow": ("grows", "grew"), "blow": ("blows", "blew"),
+    "lend": ("lends", "lent"), "build": ("builds", "built"), "lay": ("lays", "laid"),
+    "travel": ("travels", "traveled"), "shop": ("shops", "shopped"), "wrap": ("wraps", "wrapped"),
+    "feed": ("feeds", "fed"), "begin": ("begins", "began"),
+}  # fmt: skip
+
+PRONOUNS = {"she": ("she", "her", "her"), "he": ("he", "him", "his")}  # subject, object, possessive
+
+NAMES = (
+    ("Maya", "she"), ("Tom", "he"), ("Liam", "he"), ("Emma", "she"), ("Noah", "he"),
+    ("Olivia", "she"), ("Ava", "she"), ("Lucas", "he"), ("Mia", "she"), ("Ethan", "he"),
+    ("Sofia", "she"), ("Leo", "he"), ("Zoe", "she"), ("Omar", "he"), ("Aisha", "she"),
+    ("Ravi", "he"), ("Priya", "she"), ("Kenji", "he"), ("Yuki", "she"), ("Carlos", "he"),
+    ("Lucia", "she"), ("Ben", "he"), ("Chloe", "she"), ("Sam", "he"), ("Nina", "she"),
+    ("Jack", "he"), ("Grace", "she"), ("Daniel", "he"), ("Hannah", "she"), ("Oscar", "he"),
+    ("Ella", "she"), ("Mateo", "he"), ("Fatima", "she"), ("Ivan", "he"), ("Anna", "she"),
+    ("Jamal", "he"), ("Lily", "she"), ("Max", "he"), ("Rosa", "she"), ("Hugo", "he"),
+)  # fmt: skip
+
+
+# ------------------------------------------------------------------ scenario frames
+
+
+@dataclass(frozen=True)
+class Rate:
+    verb: str  # base form: "bake"
+    item: Noun
+    period: Noun
+    gathers: bool = True  # the items pile up (baked, collected), unlike laps run or seeds sown
+
+
+@dataclass(frozen=True)
+class Frame:
+    id: str
+    kind: str  # "objects", "travel" or "savings": which problem plans fit
+    heldout: bool = False
+    items: tuple[Noun, ...] = ()
+    kinds: tuple[str, ...] = ()  # adjectives for "5 red and 3 blue ..."
+    containers: tuple[Noun, ...] = ()
+    gain: tuple[str, ...] = ()  # verbs that add items
+    loss: tuple[str, ...] = ()  # verbs that remove items
+    receivers: tuple[Noun, ...] = ()
+    rates: tuple[Rate, ...] = ()
+    money: bool = False  # items can be bought at a price
+
+    @property
+    def gathering_rates(self) -> tuple[Rate, ...]:
+        return tuple(rate for rate in self.rates if rate.gathers)
+
+
+DAY, WEEK, HOUR, MINUTE, GAME = N("day"), N("week"), N("hour"), N("minute"), N("game")
+
+FRAMES = (
+    Frame(
+        "market", "objects",
+        items=(N("apple"), N("orange"), N("pear"), N("lemon"), N("banana"), N("peach")),
+        kinds=("ripe", "unripe", "big", "small"),
+        containers=(N("bag"), N("basket"), N("box")),
+        gain=("buy", "pick up", "get"), loss=("eat", "give away", "use"),
+        receivers=(N("friend"), N("neighbor"), N("cousin")),
+        rates=(Rate("buy", N("orange"), WEEK), Rate("sell", N("melon"), HOUR, gathers=False)), money=True,
+    ),
+    Frame(
+        "bakery", "objects",
+        items=(N("cookie"), N("muffin"), N("cupcake"), N("brownie"), N("bagel"), N("croissant")),
+        kinds=("chocolate", "plain"),
+        containers=(N("box"), N("tray"), N("bag")),
+        gain=("bake", "make", "buy"), loss=("sell", "eat", "give away"),
+        receivers=(N("friend"), N("child", "children"), N("guest")),
+        rates=(Rate("bake", N("cookie"), DAY), Rate("make", N("muffin"), HOUR),
+               Rate("sell", N("loaf", "loaves"), HOUR, gathers=False)),
+        money=True,
+    ),
+    Frame(
+        "school", "objects",
+        items=(N("pencil"), N("sticker"), N("crayon"), N("notebook"), N("eraser"), N("marker")),
+        kinds=("red", "blue", "green"),
+        containers=(N("box"), N("pack"), N("pencil case")),
+        gain=("buy", "get", "receive"), loss=("give away", "lose", "use"),
+        receivers=(N("classmate"), N("student"), N("friend")),
+        rates=(Rate("read", N("page"), DAY, gathers=False),
+               Rate("solve", N("math problem"), DAY, gathers=False),
+               Rate("earn", N("gold star"), WEEK)),
+        money=True,
+    ),
+    Frame(
+        "farm", "objects",
+        items=(N("egg"), N("potato"), N("pumpkin"), N("ear of corn", "ears of corn")),
+        kinds=("large", "small"),
+        containers=(N("basket"), N("crate"), N("bucket")),
+        gain=("collect", "gather"), loss=("sell", "give away", "cook"),
+        receivers=(N("neighbor"), N("family", "families"), N("worker")),
+        rates=(Rate("collect", N("egg"), DAY), Rate("pick", N("pumpkin"), HOUR)), money=True,
+    ),
+    Frame(
+        "toys", "objects",
+        items=(N("marble"), N("toy car"), N("trading card"), N("yo-yo", "yo-yos"), N("toy robot")),
+        kinds=("red", "blue", "shiny"),
+        containers=(N("jar"), N("box"), N("bag")),
+        gain=("win", "get", "buy", "find"), loss=("lose", "give away", "trade away"),
+        receivers=(N("friend"), N("cousin"), N("brother")),
+        rates=(Rate("collect", N("trading card"), WEEK), Rate("win", N("marble"), GAME)),
+        money=True,
+    ),
+    Frame(
+        "party", "objects",
+        items=(N("balloon"), N("party hat"), N("candle"), N("gift bag"), N("paper plate")),
+        kinds=("pink", "yellow", "gold"),
+        containers=(N("box"), N("bag"), N("pack")),
+        gain=("buy", "get", "bring"), loss=("give away", "hand out", "lose"),
+        receivers=(N("guest"), N("child", "children"), N("friend")),
+        rates=(Rate("blow up", N("balloon"), MINUTE), Rate("wrap", N("present"), HOUR)),
+        money=True,
+    ),
+    Frame(
+        "sports", "objects",
+        items=(N("tennis ball"), N("soccer ball"), N("cone"), N("water bottle"), N("jersey")),
+        kinds=("white", "orange"),
+        containers=(N("bag"), N("box"), N("net")),
+        gain=("buy", "get", "bring"), loss=("lose", "give away", "lend"),
+        receivers=(N("teammate"), N("player"), N("team")),
+        rates=(Rate("score", N("point"), GAME), Rate("run", N("lap"), DAY, gathers=False),
+               Rate("swim", N("length"), DAY, gathers=False)),
+        money=True,
+    ),
+    Frame(
+        "cafe", "objects",
+        items=(N("sandwich"), N("cup of tea", "cups of tea"), N("pancake"), N("salad"), N("wrap")),
+        kinds=("hot", "cold", "vegan"),
+        containers=(N("tray"), N("box"), N("basket")),
+        gain=("make", "prepare", "order"), loss=("sell", "serve", "give away"),
+        receivers=(N("customer"), N("table"), N("guest")),
+        rates=(Rate("make", N("sandwich"), HOUR), Rate("serve", N("customer"), HOUR, gathers=False)),
+        money=True,
+    ),
+    Frame(
+        "animals", "objects",
+        items=(N("chicken"), N("sheep", "sheep"), N("goat"), N("duck"), N("rabbit")),
+        kinds=("white", "brown", "black"),
+        containers=(N("pen"), N("cage"), N("coop")),
+        gain=("buy", "get", "adopt"), loss=("sell", "give away"),
+        receivers=(N("farmer"), N("neighbor"), N("family", "families")),
+        rates=(Rate("feed", N("animal"), HOUR, gathers=False), Rate("brush", N("horse"), DAY, gathers=False),
+               Rate("raise", N("duckling"), WEEK)),
+    ),
+    Frame("travel", "travel"),
+    Frame("savings", "savings"),
+    # Held out: whole scenes whose nouns and verbs never occur in train or test.
+    Frame(
+        "garden", "objects", heldout=True,
+        items=(N("tomato"), N("carrot"), N("strawberry"), N("pepper"), N("cucumber")),
+        kinds=("red", "yellow"),
+        containers=(N("basket"), N("crate"), N("bucket")),
+        gain=("pick", "harvest", "grow"), loss=("give away", "sell", "eat"),
+        receivers=(N("neighbor"), N("friend"), N("cousin")),
+        rates=(Rate("plant", N("seed"), MINUTE, gathers=False), Rate("water", N("plant"), HOUR, gathers=False),
+               Rate("pick", N("strawberry"), HOUR)),
+        money=True,
+    ),
+    Frame(
+        "library", "objects", heldout=True,
+        items=(N("book"), N("magazine"), N("comic"), N("map"), N("poster")),
+        kinds=("new", "old"),
+        containers=(N("bag"), N("box"), N("cart")),
+        gain=("borrow", "buy", "get"), loss=("return", "give away", "donate"),
+        receivers=(N("reader"), N("club member"), N("student")),
+        rates=(Rate("read", N("chapter"), DAY, gathers=False), Rate("shelve", N("book"), HOUR, gathers=False),
+               Rate("receive", N("donated book"), DAY)),
+        money=True,
+    ),
+    Frame(
+        "beach", "objects", heldout=True,
+        items=(N("seashell"), N("pebble"), N("starfish", "starfish"),
+               N("piece of sea glass", "pieces of sea glass")),
+        kinds=("white", "pink", "striped"),
+        containers=(N("bucket"), N("jar"), N("pail")),
+        gain=("find", "collect", "pick up"), loss=("throw back", "drop", "give away"),
+        receivers=(N("sibling"), N("friend"), N("cousin")),
+        rates=(Rate("find", N("seashell"), HOUR), Rate("build", N("sandcastle"), HOUR)),
+    ),
+)  # fmt: skip
+
+TRAVEL_MODES = (  # verb, -ing form, speed range per hour
+    ("walk", "walking", 3, 6), ("run", "running", 6, 12), ("cycle", "cycling", 10, 25),
+    ("drive", "driving", 30, 90), ("ride", "riding", 8, 20),
+)  # fmt: skip
+TRAVEL_UNITS = (N("km", "km"), N("kilometer"), N("mile"))
+SAVING_PERIODS = (WEEK, N("month"))
+SAVING_GOALS = ("a bike", "a video game", "a skateboard", "a guitar", "a tent", "a telescope",
+                "a pair of shoes", "a tablet", "a camera", "a scooter")  # fmt: skip
+
+
+# ------------------------------------------------------------------ facts (clauses)
+
+FACTS: dict[str, tuple[Phrase, ...]] = {
+    # objects: one person, one quantity
+    "has": (
+        T("has1", "{X} {v:have} {n:item}"),
+        T("has2", "{X} {v:start} with {n:item}"),
+        T("has3", "there {be:n} {n:item} in {Xposs} {container}"),
+        H("has4", "{X} {v:keep} a stash of {n:item}"),
+        T("has5", "{X} {v:have} a {container} with {n:item} in it"),
+        H("has6", "{X} {v:count} {n:item} in {her} {container}"),
+    ),
+    "gain": (
+        T("gain1", "{S} {v:gain} {n} more {item:n}"),
+        T("gain2", "then {S} {v:gain} {n:item}"),
+        T("gain3", "after that, {S} {v:gain} {n} more"),
+        H("gain4", "later on {S} also {v:gain} {n:item}"),
+        T("gain5", "{S} {v:gain} {n} additional {item:n}"),
+        H("gain6", "next, {S} {v:gain} {n:item} on top of that"),
+    ),
+    "loss": (
+        T("loss1", "{S} {v:loss} {n} of them"),
+        T("loss2", "{S} {v:loss} {n:item}"),
+        T("loss3", "then {S} {v:loss} {n}"),
+        H("loss4", "a little later {S} {v:loss} {n} of the {items}"),
+        T("loss5", "{S} {v:loss} {n} of {her} {items}"),
+        H("loss6", "{S} {v:part} with {n} of them"),
+    ),
+    "two": (  # n, m >= 2
+        T("two1", "{X} {v:have} {n} {kind1} {items} and {m} {kind2} {items}"),
+        T(
+            "two2",
+            "in {Xposs} {container} there {be:n} {n} {kind1} {items} and {m} {kind2} {items}",
+        ),
+        T("two3", "{X} {v:have} {n} {items} that {vp:be} {kind1} and {m} that {vp:be} {kind2}"),
+        H("two4", "{Xposs} {container} {v:hold} a mix of {n} {kind1} and {m} {kind2} {items}"),
+        H("two5", "{n} of {Xposs} {items} {vp:be} {kind1} and the other {m} {vp:be} {kind2}"),
+    ),
+    "groups": (  # n containers with m items each
+        T("grp1", "{X} {v:have} {n:container} with {m:item} in each"),
+        T("grp2", "{X} {v:gain} {n:container} of {items}, and each {container} {v:hold} {m}"),
+        T("grp3", "{X} {v:keep} {m:item} in each of {n} {containers}"),
+        H("grp4", "{X} {v:fill} {n:container} and {v:put} {m:item} into every one"),
+        T("grp5", "{X} {v:have} {n:container}, and there {vp:be} {m:item} in each one"),
+        H("grp6", "{X} {v:line} up {n:container}, each holding {m:item}"),
+    ),
+    "share": (  # among n receivers
+        T("shr1", "{S} {v:share} them equally among {n:receiver}"),
+        T("shr2", "{S} {v:divide} them equally between {n:receiver}"),
+        T("shr3", "{S} {v:give} them all to {n:receiver}, the same number to each"),
+        H("shr4", "{S} {v:split} them evenly among {n:receiver}"),
+        T("shr5", "{S} {v:hand} them out equally to {n:receiver}"),
+        H("shr6", "{n:receiver} {vp:get} an equal share of them"),
+    ),
+    "pack": (  # n per container
+        T("pack1", "{S} {v:put} them into {containers} with {n:item} in each"),
+        T("pack2", "{S} {v:pack} them in {containers} of {n}"),
+        T("pack3", "{S} {v:put} {n:item} in each {container}"),
+        H("pack4", "{S} {v:arrange} them so that every {container} {v:get} exactly {n}"),
+        T("pack5", "{S} {v:sort} them into {containers} of {n} each"),
+        H("pack6", "{S} {v:bundle} them in groups of {n}, one group per {container}"),
+    ),
+    "need": (
+        T("need1", "{X} {v:need} {n:item}"),
+        T("need2", "{X} {v:want} to have {n:item}"),
+        H("need3", "{X} {v:hope} to collect {n:item}"),
+    ),
+    "already": (
+        T("alr1", "{S} already {v:have} {n}"),
+        T("alr2", "so far {S} {v:have} {n:item}"),
+        T("alr3", "{S} {v:have} {n} of them already"),
+        H("alr4", "{S} currently {v:have} {n}"),
+    ),
+    "stock": (  # items owned before a rate plan
+        T("stk1", "{X} already {v:have} {n:item}"),
+        T("stk2", "{X} {v:begin} with {n:item}"),
+        H("stk3", "{X} {v:have} {n:item} left over from earlier"),
+    ),
+    # objects: a second person
+    "has_y": (
+        T("hy1", "{Y} {v:have} {n:item}"),
+        T("hy2", "{Y} {v:have} {n}"),
+        T("hy3", "{Y}'s {container} {v:hold} {n:item}"),
+        H("hy4", "{Y} {v:own} {n:item}"),
+    ),
+    "more_y": (
+        T("mry1", "{Y} {v:have} {n} more {item:n} than {X}"),
+        T("mry2", "{Y} {v:have} {n:item} more than {X}"),
+        T("mry4", "{Y} {v:have} {n} {item:n} more than {X} {v:do}"),
+        H("mry3", "{Y}'s pile {v:be} {n} {item:n} bigger than {X}'s"),
+    ),
+    "fewer_y": (
+        T("fwy1", "{Y} {v:have} {n} fewer {item:n} than {X}"),
+        T("fwy2", "{Y} {v:have} {n:item} fewer than {X}"),
+        T("fwy3", "{Y} {v:have} {n} less {item:n} than {X}"),
+        T("fwy5", "{Y} {v:have} {n} {item:n} fewer than {X} {v:do}"),
+        H("fwy4", "{Y}'s pile {v:be} {n} {item:n} smaller than {X}'s"),
+    ),
+    "times_y": (
+        T("tmy1", "{Y} {v:have} {n} times as many {items} as {X}"),
+        T("tmy2", "{Y} {v:have} {n} times the number of {items} that {X} {v:have}"),
+        H("tmy3", "{Y}'s pile {v:be} {n} times the size of {X}'s"),
+    ),
+    # objects: rates
+    "rate": (
+        T("rate1", "{X} {v:make} {n:item} every {period}"),
+        T("rate2", "every {period}, {X} {v:make} {n:item}"),
+        T("rate3", "{X} {v:make} {n:item} each {period}"),
+        H("rate4", "in a typical {period} {X} {v:make} {n:item}"),
+        T("rate5", "{X} {v:make} {n:item} per {period}"),
+    ),
+    "duration": (
+        T("dur1", "{S} {v:do} this for {n:period}"),
+        T("dur2", "{S} {v:keep} this up for {n:period}"),
+        T("dur3", "this {v:go} on for {n:period}"),
+        H("dur4", "{S} {v:stick} with it for {n:period}"),
+    ),
+    "rate_for": (  # n per period for m periods
+        T("rfor1", "{X} {v:make} {n:item} each {period} for {m:period}"),
+        T("rfor2", "for {m:period}, {X} {v:make} {n:item} every {period}"),
+        H("rfor3", "during {m:period} {X} {v:make} {n:item} per {period}"),
+    ),
+    "rate_then": (  # m >= 2
+        T("rthen1", "then {S} {v:make} {n:item} each {period} for {m:period}"),
+        T("rthen2", "after that, {S} {v:make} {n:item} every {period} for another {m:period}"),
+        H("rthen3", "in the following {m:period} {S} {v:make} {n:item} per {period}"),
+    ),
+    # objects: money
+    "price": (
+        T("prc1", "each {item} {v:cost} {$n}"),
+        T("prc2", "{items} {vp:cost} {$n} each"),
+        T("prc3", "one {item} {v:cost} {$n}"),
+        H("prc4", "the price of a single {item} {v:be} {$n}"),
+        T("prc5", "{items} {vp:sell} for {$n} each"),
+        H("prc6", "a single {item} {v:go} for {$n}"),
+    ),
+    "buy": (
+        T("buy1", "{X} {v:buy} {n:item}"),
+        T("buy2", "{X} {v:go} to the shop and {v:buy} {n:item}"),
+        H("buy3", "{X} {v:shop} for {n:item}"),
+        T("buy4", "{X} {v:get} {n:item} at the store"),
+        H("buy5", "{X} {v:purchase} {n:item}"),
+    ),
+    "paid": (  # n items for m dollars, n >= 2
+        T("paid1", "{X} {v:pay} {$m} for {n:item}"),
+        T("paid2", "{X} {v:buy} {n:item} for {$m} in total"),
+        T("paid3", "{n:item} {vp:cost} {X} {$m} altogether"),
+        H("paid4", "{X} {v:spend} {$m} on {n:item}, all at the same price"),
+    ),
+    "wallet": (
+        T("wal1", "{X} {v:have} {$n}"),
+        T("wal2", "{X} {v:have} {$n} in {her} wallet"),
+        T("wal3", "{X} {v:go} to the shop with {$n}"),
+        H("wal4", "{X} {v:bring} {$n} along"),
+    ),
+    "spend": (
+        T("spd1", "{S} {v:spend} {$n} on {items}"),
+        T("spd2", "{S} {v:buy} some {items} for {$n}"),
+        H("spd3", "{S} {v:use} {$n} of it to pay for {items}"),
+        T("spd4", "{S} {v:pay} {$n} for some {items}"),
+    ),
+    "buy_at": (  # n items at m dollars each, n >= 2
+        T("bat1", "{S} {v:buy} {n:item} at {$m} each"),
+        T("bat2", "{S} {v:buy} {n:item} that {vp:cost} {$m} each"),
+        T("bat3", "{S} {v:buy} {n:item} for {$m} each"),
+        H("bat4", "{S} {v:pick} up {n:item} priced at {$m} each"),
+    ),
+    # travel: speeds in {units} per hour
+    "speed_time": (  # n per hour for m hours
+        T("spt1", "{X} {v:travel} at {n} {units} per hour for {m:hour}"),
+        T("spt2", "for {m:hour}, {X} {v:travel} at {n} {units} per hour"),
+        T("spt3", "{X} {v:travel} for {m:hour} at a speed of {n} {units} per hour"),
+        H("spt4", "{X} {v:spend} {m:hour} {traveling} at {n} {units} per hour"),
+    ),
+    "speed": (
+        T("spe1", "{X} {v:travel} at {n} {units} per hour"),
+        T("spe2", "{Xposs} speed {v:be} {n} {units} per hour"),
+        T("spe3", "{X} {v:travel} {n} {units} every hour"),
+        H("spe4", "{X} {v:cover} {n} {units} in one hour"),
+    ),
+    "leg2": (
+        T("leg1", "then {S} {v:travel} at {n} {units} per hour for {m:hour}"),
+        T("leg2", "after that, {S} {v:travel} for {m:hour} at {n} {units} per hour"),
+        H("leg3", "for the last part {S} {v:switch} to {n} {units} per hour for {m:hour}"),
+    ),
+    "trip": (
+        T("trip1", "{X} {v:need} to {travel} {n:unit}"),
+        T("trip2", "{Xposs} trip {v:be} {n:unit} long"),
+        T("trip3", "{X} {v:plan} a trip of {n:unit}"),
+        H("trip4", "{Xposs} destination {v:be} {n:unit} away"),
+    ),
+    "covered": (  # n units in m hours
+        T("cov1", "{X} {v:travel} {n:unit} in {m:hour}"),
+        T("cov2", "it {v:take} {X} {m:hour} to {travel} {n:unit}"),
+        H("cov3", "in {m:hour} {X} {v:manage} {n:unit}"),
+    ),
+    # savings
+    "save_rate": (
+        T("svr1", "{X} {v:save} {$n} every {period}"),
+        T("svr2", "each {period}, {X} {v:put} {$n} into {her} piggy bank"),
+        T("svr3", "{X} {v:put} aside {$n} a {period}"),
+        H("svr4", "{X} {v:earn} {$n} per {period} from chores and {v:keep} all of it"),
+    ),
+    "save_for": (
+        T("svf1", "{S} {v:do} this for {n:period}"),
+        T("svf2", "{S} {v:save} like this for {n:period}"),
+        H("svf3", "{S} {v:keep} saving for {n:period}"),
+    ),
+    "goal": (
+        T("goal1", "{X} {v:want} to buy {thing} that {v:cost} {$n}"),
+        T("goal2", "{X} {v:be} saving up for {thing} costing {$n}"),
+        H("goal3", "{X} {v:dream} of owning {thing} priced at {$n}"),
+    ),
+    "saved": (
+        T("svd1", "{S} already {v:have} {$n} saved"),
+        T("svd2", "{S} {v:have} {$n} in {her} piggy bank already"),
+        H("svd3", "{S} {v:start} off with {$n}"),
+    ),
+    "gift": (
+        T("gift1", "{S} {v:get} {$n} from {her} grandmother"),
+        T("gift2", "{Xposs} uncle {v:give} {obj} {$n}"),
+        H("gift3", "for {her} birthday {S} {v:receive} another {$n}"),
+    ),
+}
+
+
+# ------------------------------------------------------------------ questions
+
+
+@dataclass(frozen=True)
+class Core:
+    """What is asked, in the three shapes a wrapper may need.
+
+    direct: after the wh-phrase, inverted ("does Maya have left");
+    embedded: after "find how many apples" ("Maya has left");
+    relative: after a noun phrase ("the number of apples" + "that are left").
+    """
+
+    id: str
+    direct: str
+    embedded: str
+    relative: str = ""  # defaults to embedded
+    heldout: bool = False
+
+
+def C(id: str, direct: str, embedded: str, relative: str = "") -> Core:
+    return Core(id, direct, embedded, relative or embedded)
+
+
+def CH(id: str, direct: str, embedded: str, relative: str = "") -> Core:
+    return Core(id, direct, embedded, relative or embedded, heldout=True)
+
+
+COUNT_WH = (("how many {items}", "the number of {items}"),)
+MONEY_WH = (
+    ("how much money", "the amount of money"),
+    ("how many dollars", "the number of dollars"),
+)
+
+_NOW = (
+    C("now1", "{v:do} {Xq} have {now}", "{Xq} {v:have} {now}"),
+    C("now2", "{v:do} {Xq} have in the end", "{Xq} {v:have} in the end"),
+    C("now3", "{v:do} {Xq} end up with", "{Xq} {v:end} up with"),
+    CH("now4", "{v:do} {Xq} have at this point", "{Xq} {v:have} at this point"),
+)
+_LEFT = (
+    C("left1", "{v:do} {Xq} have left", "{Xq} {v:have} left"),
+    C("left2", "{vp:be} left", "{vp:be} left", "that {vp:be} left"),
+    C("left3", "{vp:remain}", "{vp:remain}", "that {vp:remain}"),
+    CH("left4", "{v:do} {Xq} still have", "{Xq} still {v:have}"),
+)
+
+# kind -> (wh-phrases with their noun phrase or None, cores)
+ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
+    "now": (COUNT_WH, _NOW),
+    "left": (COUNT_WH, _LEFT),
+    "total_one": (COUNT_WH, (
+        C("tot1", "{v:do} {Xq} have in total", "{Xq} {v:have} in total"),
+        C("tot2", "{v:do} {Xq} have altogether", "{Xq} {v:have} altogether"),
+        C("tot3", "{vp:be} there in all", "there {vp:be} in all"),
+        CH("tot4", "{vp:be} there counting all of them", "there {vp:be} counting all of them"),
+    )),
+    "total_two": (COUNT_WH, (
+        C("tt1", "{vp:do} {Xq} and {Yq} have together", "{Xq} and {Yq} {vp:have} together"),
+        C("tt2", "{vp:do} they have altogether", "they {vp:have} altogether"),
+        C("tt3", "{vp:do} {Xq} and {Yq} have in total", "{Xq} and {Yq} {vp:have} in total"),
+        CH("tt4", "{vp:do} the two of them have combined", "the two of them {vp:have} combined"),
+    )),
+    "each": (COUNT_WH, (
+        C("each1", "{v:do} each {receiver} get", "each {receiver} {v:get}"),
+        C("each2", "{v:do} every {receiver} receive", "every {receiver} {v:receive}"),
+        CH("each3", "{vp:go} to each {receiver}", "{vp:go} to each {receiver}",
+           "that {vp:go} to each {receiver}"),
+    )),
+    "containers": ((("how many {containers}", "the number of {containers}"),), (
+        C("cont1", "{v:do} {Xq} fill", "{Xq} {v:fill}"),
+        C("cont2", "{v:do} {Xq} need", "{Xq} {v:need}"),
+        CH("cont3", "{v:do} {Xq} end up using", "{Xq} {v:end} up using"),
+    )),
+    "more_than": ((("how many more {items}", None), ("how many {items} more", None)), (
+        C("mt1", "{v:do} {Xq} have than {Yq}", "{Xq} {v:have} than {Yq}"),
+        CH("mt2", "{v:do} {Xq} own compared to {Yq}", "{Xq} {v:own} compared to {Yq}"),
+    )),
+    "other": (COUNT_WH, (
+        C("oth1", "{v:do} {Yq} have", "{Yq} {v:have}"),
+        CH("oth2", "{vp:belong} to {Yq}", "{vp:belong} to {Yq}", "that {vp:belong} to {Yq}"),
+    )),
+    "need_more": ((("how many more {items}", None),), (
+        C("nm1", "{v:do} {Xq} need", "{Xq} {v:need}"),
+        C("nm2", "{v:do} {Xq} still need", "{Xq} still {v:need}"),
+        CH("nm3", "{v:do} {Xq} have to get", "{Xq} {v:have} to get"),
+    )),
+    "made": (COUNT_WH, (
+        C("made1", "{v:do} {Xq} {make} in total", "{Xq} {v:make} in total"),
+        C("made2", "{v:do} {Xq} {make} altogether", "{Xq} {v:make} altogether"),
+        CH("made3", "{v:do} {Xq} {make} over the whole time", "{Xq} {v:make} over the whole time"),
+    )),
+    "stock_now": (COUNT_WH, _NOW),
+    "spend": ((*MONEY_WH, ("how much", None)), (
+        C("pay1", "{v:do} {Xq} spend", "{Xq} {v:spend}"),
+        C("pay2", "{v:do} {Xq} pay", "{Xq} {v:pay}"),
+        C("pay3", "{v:do} {Xq} pay in total", "{Xq} {v:pay} in total"),
+        CH("pay4", "{v:do} {Xq} have to hand over", "{Xq} {v:have} to hand over"),
+    )),
+    "price": ((("how much", None), ("how many dollars", None)), (
+        C("prq1", "{v:do} one {item} cost", "one {item} {v:cost}"),
+        C("prq2", "{v:do} each {item} cost", "each {item} {v:cost}"),
+        CH("prq3", "{v:be} a single {item}", "a single {item} {v:be}"),
+    )),
+    "money_left": ((*MONEY_WH, ("how much", None)), (
+        C("ml1", "{v:do} {Xq} have left", "{Xq} {v:have} left"),
+        C("ml2", "{v:do} {Xq} have {now}", "{Xq} {v:have} {now}"),
+        CH("ml3", "{v:do} {Xq} still have", "{Xq} still {v:have}"),
+    )),
+    "money_now": (MONEY_WH, _NOW),
+    "distance": ((("how far", "the distance"), ("how many {units}", "the number of {units}")), (
+        C("dist1", "{v:do} {Xq} {travel} in total", "{Xq} {v:travel} in total"),
+        C("dist2", "{v:do} {Xq} go", "{Xq} {v:go}"),
+        CH("dist3", "{v:do} {Xq} manage to {travel}", "{Xq} {v:manage} to {travel}"),
+    )),
+    "distance_left": ((("how far", None), ("how many more {units}", None)), (
+        C("dl1", "{v:do} {Xq} have yet to {travel}", "{Xq} {v:have} yet to {travel}"),
+        C("dl2", "{v:do} {Xq} have left to {travel}", "{Xq} {v:have} left to {travel}"),
+        CH("dl3", "{v:do} {Xq} still need to cover", "{Xq} still {v:need} to cover"),
+    )),
+    "hours": ((("how many hours", "the number of hours"), ("how long", None)), (
+        C("hrs1", "{v:do} the trip take", "the trip {v:take}"),
+        C("hrs2", "{v:do} it take {Xq}", "it {v:take} {Xq}"),
+        CH("hrs3", "{v:do} {Xq} spend on the road", "{Xq} {v:spend} on the road"),
+    )),
+    "speed": ((("how fast", None), ("how many {units} per hour", None)), (
+        C("sp1", "{v:do} {Xq} {travel}", "{Xq} {v:travel}"),
+        C("sp2", "{v:do} {Xq} go", "{Xq} {v:go}"),
+        CH("sp3", "{v:do} {Xq} move along", "{Xq} {v:move} along"),
+    )),
+    "saved": (MONEY_WH, (
+        C("sav1", "{v:do} {Xq} save in total", "{Xq} {v:save} in total"),
+        C("sav2", "{v:do} {Xq} have saved", "{Xq} {v:have} saved"),
+        CH("sav3", "{v:do} {Xq} put aside altogether", "{Xq} {v:put} aside altogether"),
+    )),
+    "periods": ((("how many {periods}", "the number of {periods}"),), (
+        C("per1", "{v:do} {Xq} need to save", "{Xq} {v:need} to save"),
+        C("per2", "{v:do} it take {Xq} to save enough", "it {v:take} {Xq} to save enough"),
+        CH("per3", "{v:do} {Xq} have to wait", "{Xq} {v:have} to wait"),
+    )),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    """How the question is put around a core: {wh} {core}, or {np} {core} for 'relative'."""
+
+    id: str
+    shape: str  # "direct", "embedded" or "relative"
+    text: str
+    heldout: bool = False
+    place: str = "any"  # "any"; "end": only after the context; "alone": not inside "If ..., "
+
+
+WRAPPERS = (
+    Wrapper("qd1", "direct", "{wh} {core}?"),
+    Wrapper("qd2", "direct", "so {wh} {core}?", place="end"),
+    Wrapper("qd3", "direct", "quick question: {wh} {core}?", place="alone"),
+    Wrapper("qd4", "direct", "question: {wh} {core}?", place="alone"),
+    Wrapper("qd5", "direct", "and {wh} {core}?", place="end"),
+    Wrapper("qd6", "direct", "here is my question: {wh} {core}?", heldout=True, place="alone"),
+    Wrapper("qd7", "direct", "{wh} {core}, do you think?", heldout=True),
+    Wrapper("qe1", "embedded", "find {wh} {core}."),
+    Wrapper("qe2", "embedded", "can you tell me {wh} {core}?"),
+    Wrapper("qe3", "embedded", "work out {wh} {core}."),
+    Wrapper("qe4", "embedded", "tell me {wh} {core}."),
+    Wrapper("qe5", "embedded", "I want to know {wh} {core}."),
+    Wrapper("qe6", "embedded", "figure out {wh} {core}."),
+    Wrapper("qe7", "embedded", "please calculate {wh} {core}."),
+    Wrapper("qe8", "embedded", "could you work out {wh} {core}?"),
+    Wrapper("qe9", "embedded", "calculate {wh} {core}."),
+    Wrapper("qe10", "embedded", "do you know {wh} {core}?"),
+    Wrapper("qe11", "embedded", "determine {wh} {core}."),
+    Wrapper("qe12", "embedded", "I wonder {wh} {core}.", heldout=True),
+    Wrapper("qe13", "embedded", "help me find out {wh} {core}.", heldout=True),
+    Wrapper("qe14", "embedded", "any idea {wh} {core}?", heldout=True),
+    Wrapper("qr1", "relative", "what is {np} {core}?"),
+    Wrapper("qr2", "relative", "find {np} {core}."),
+    Wrapper("qr3", "relative", "calculate {np} {core}."),
+    Wrapper("qr4", "relative", "tell me {np} {core}."),
+    Wrapper("qr5", "relative", "give me {np} {core}.", heldout=True),
+)
+
+# How the facts and the question are laid out (shared by all splits).
+LAYOUTS = (("ctx", 5), ("and", 2), ("if", 2), ("qf", 2))  # (id, weight)
+
+
+# ------------------------------------------------------------------ arithmetic
+
+OP_WORDS = {"+": ("plus",), "-": ("minus",), "*": ("times", "multiplied by"), "/": ("divided by",)}
+OP_SYMBOLS = {"+": ("+",), "-": ("-",), "*": ("*", "x", "×"), "/": ("/", "÷")}
+OP_NAMES = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+
+# {E} is the expression, typed with symbols ("12 + 7") or with words ("12 plus 7").
+ARITH_WRAPPERS = (
+    T("aw1", "what is {E}?"), T("aw2", "calculate {E}."), T("aw3", "compute {E}."),
+    T("aw4", "what's {E}?"), T("aw5", "{E} = ?"), T("aw6", "work out {E}."),
+    T("aw7", "evaluate {E}."), T("aw8", "how much is {E}?"), T("aw9", "find the value of {E}."),
+    T("aw10", "{E} equals what?"), T("aw11", "solve {E}."), T("aw12", "what does {E} come to?"),
+    T("aw13", "can you compute {E}?"), T("aw14", "please work out {E}."),
+    T("aw15", "what do you get for {E}?"), T("aw16", "{E}?"), T("aw17", "what is the value of {E}?"),
+    T("aw18", "tell me what {E} is."),
+    H("aw19", "{E} is how much?"), H("aw20", "give me the result of {E}."),
+    H("aw21", "I need the answer to {E}."), H("aw22", "what number do you get from {E}?"),
+    H("aw23", "figure out {E} for me."),
+)  # fmt: skip
+
+# Two-operand phrasings that are more than a wrapper around "a op b" (always a op b).
+ARITH_TEMPLATES = {
+    "+": (
+        T("add1", "add {a} and {b}."), T("add2", "add {b} to {a}."),
+        T("add3", "what is the sum of {a} and {b}?"),
+        T("add4", "if you add {a} and {b}, what do you get?"),
+        T("add5", "what do you get when you add {b} to {a}?"),
+        T("add6", "find the sum of {a} and {b}."), T("add7", "what is {b} more than {a}?"),
+        T("add8", "increase {a} by {b}."),
+        H("add9", "what total do {a} and {b} make together?"),
+        H("add10", "put {a} and {b} together. what do you have?"),
+        H("add11", "combine {a} with {b}: what is the total?"),
+    ),
+    "-": (
+        T("sub1", "subtract {b} from {a}."), T("sub2", "take {b} away from {a}."),
+        T("sub3", "what is the difference between {a} and {b}?"),
+        T("sub4", "what do you get if you subtract {b} from {a}?"),
+        T("sub5", "what is {b} less than {a}?"), T("sub6", "decrease {a} by {b}."),
+        T("sub7", "take away {b} from {a}."),
+        T("sub8", "how much is left if you take {b} from {a}?"),
+        H("sub9", "reduce {a} by {b}."), H("sub10", "remove {b} from {a}: what remains?"),
+        H("sub11", "how far apart are {a} and {b}?"),
+    ),
+    "*": (
+        T("mul1", "multiply {a} by {b}."), T("mul2", "what is the product of {a} and {b}?"),
+        T("mul3", "what do you get when you multiply {a} by {b}?"),
+        T("mul4", "multiply {a} and {b}."), T("mul5", "what are {b} lots of {a}?"),
+        T("mul6", "find the product of {a} and {b}."), T("mul7", "what is {b} groups of {a}?"),
+        H("mul8", "what is {a} taken {b} times?"),
+        H("mul9", "if you have {b} sets of {a}, how many is that?"),
+        H("mul10", "scale {a} up by a factor of {b}."),
+    ),
+    "/": (
+        T("div1", "divide {a} by {b}."), T("div2", "what do you get if you divide {a} by {b}?"),
+        T("div3", "how many times does {b} go into {a}?"),
+        T("div4", "what is the quotient of {a} and {b}?"),
+        T("div5", "split {a} into {b} equal parts. how big is each part?"),
+        T("div6", "if you share {a} equally among {b}, how much does each get?"),
+        H("div7", "cut {a} into {b} equal pieces: how large is one piece?"),
+        H("div8", "how often does {b} fit into {a}?"),
+    ),
+}  # fmt: skip
+
+# Step-by-step instructions, applied left to right: {a} is the start, {steps} the list.
+ARITH_CHAINS = (
+    T("ch1", "start with {a}, {steps}. what do you get?"),
+    T("ch2", "take {a}, {steps}. what is the result?"),
+    T("ch3", "if you start from {a}, {steps}, what do you end up with?"),
+    T("ch4", "begin with {a}, {steps}. what number do you have now?"),
+    H("ch5", "think of the number {a}. {steps}. which number do you get?"),
+    H("ch6", "starting at {a}, {steps}, and tell me the final number."),
+)
+ARITH_INSTRUCTIONS = {
+    "+": (T("ia1", "add {n}"), T("ia2", "add {n} to it"), T("ia3", "increase it by {n}"),
+          H("ia4", "raise it by {n}")),
+    "-": (T("is1", "subtract {n}"), T("is2", "take away {n}"), T("is3", "subtract {n} from it"),
+          H("is4", "lower it by {n}")),
+    "*": (T("im1", "multiply by {n}"), T("im2", "multiply it by {n}"), T("im3", "times it by {n}"),
+          H("im4", "make it {n} times as big")),
+    "/": (T("id1", "divide by {n}"), T("id2", "divide it by {n}"),
+          T("id3", "split it into {n} equal parts"), H("id4", "share it out equally among {n}")),
+}  # fmt: skip
+CHAIN_JOINS = (", then ", " and then ", ", after that ")
+
+# Fixed-shape phrasings: (phrase, shape); letters in the shape are the numbers in the text.
+ARITH_SHAPES = (
+    (T("np1", "multiply the sum of {a} and {b} by {c}."), "(a+b)*c"),
+    (T("np2", "add {a} to the product of {b} and {c}."), "a+b*c"),
+    (T("np3", "subtract the product of {b} and {c} from {a}."), "a-b*c"),
+    (T("np4", "divide the sum of {a} and {b} by {c}."), "(a+b)/c"),
+    (T("np5", "what is the sum of {a}, {b} and {c}?"), "a+b+c"),
+    (T("np6", "find the total of {a}, {b}, {c} and {d}."), "a+b+c+d"),
+    (T("np7", "what is the difference between {a} and the sum of {b} and {c}?"), "a-(b+c)"),
+    (T("np8", "what is the product of {a} and {b}, minus {c}?"), "a*b-c"),
+    (T("np9", "multiply the difference of {a} and {b} by {c}."), "(a-b)*c"),
+    (T("np10", "add the product of {a} and {b} to the product of {c} and {d}."), "a*b+c*d"),
+    (T("np11", "divide the product of {a} and {b} by {c}."), "a*b/c"),
+    (H("np12", "what do you get when the product of {a} and {b} is increased by {c}?"), "a*b+c"),
+    (H("np13", "how much is {c} groups of the sum of {a} and {b}?"), "c*(a+b)"),
+    (H("np14", "take the sum of {a} and {b} away from {c}."), "c-(a+b)"),
+)

@@ -1,0 +1,351 @@
+import re
+from collections import Counter
+
+import pytest
+
+from omni_reasoner.data import phrasings as P
+from omni_reasoner.data.generator import (
+    _all_options,
+    conjugate,
+    generate,
+    heldout_template_ids,
+    is_heldout_template,
+    make_problem,
+    normalise_question,
+)
+from omni_reasoner.data.problem import CATEGORIES, Problem
+from omni_reasoner.data.traces import evaluate_expression, render_trace
+from omni_reasoner.format.numbers import number_values
+
+N_TRAIN = 2000
+N_OTHER = 400
+
+
+@pytest.fixture(scope="module")
+def items() -> dict[tuple[str, str], list[Problem]]:
+    made = {}
+    for category in CATEGORIES:
+        made[category, "train"] = generate(category, "train", N_TRAIN, seed=0)
+        made[category, "test"] = generate(category, "test", N_OTHER, seed=0)
+        made[category, "heldout_phrasing"] = generate(category, "heldout_phrasing", N_OTHER, seed=0)
+    return made
+
+
+def all_items(items, splits=("train", "test", "heldout_phrasing")):
+    return [p for (_, split), problems in items.items() if split in splits for p in problems]
+
+
+def operands(expression: str) -> list[str]:
+    return re.findall(r"\d+", expression)
+
+
+# ---------------------------------------------------------------- records and arithmetic
+
+
+def test_problem_fields(items) -> None:
+    for (category, split), problems in items.items():
+        assert len(problems) == (N_TRAIN if split == "train" else N_OTHER)
+        for p in problems[:100]:
+            assert (p.category, p.source, p.source_split) == (category, "generator", split)
+            assert p.template_id and p.seed is not None
+            assert p.source_id == f"{p.template_id}#{p.seed}"
+            assert p.steps and not p.question[0].islower() and p.question[-1] in ".?"
+            assert bool(p.answer_unit) == (category in ("single_step", "multi_step"))
+            assert Problem.from_dict(p.to_dict()) == p
+
+
+def test_steps_are_right_and_the_answer_is_the_last_result(items) -> None:
+    for p in all_items(items):
+        for step in p.steps:
+            assert evaluate_expression(step.expression) == step.result, p
+        assert p.answer == p.steps[-1].result
+        assert p.answer.isdigit(), p  # whole and >= 0
+
+
+def test_every_operand_is_in_the_question(items) -> None:
+    for p in all_items(items):
+        # lstrip: numbers.find_numbers reads "(486+41)-863" as -863
+        said = {value.lstrip("-") for value in number_values(p.question)}
+        if p.category == "multi_step":
+            known = set(said)
+            for step in p.steps:
+                assert set(operands(step.expression)) <= known, (p.question, p.steps)
+                known.add(step.result)
+            assert len(p.steps) in (2, 3)
+        else:
+            used = {n for step in p.steps for n in operands(step.expression)}
+            assert used <= said, (p.question, p.steps)
+
+
+def test_arithmetic_short_ranges(items) -> None:
+    ops = Counter()
+    for p in items["arithmetic_short", "train"]:
+        (step,) = p.steps
+        a, op, b = re.fullmatch(r"(\d+)([-+*/])(\d+)", step.expression).groups()
+        a, b, result = int(a), int(b), int(step.result)
+        ops[op] += 1
+        if op in "+-":
+            assert a <= 999 and b <= 999
+        elif op == "*":
+            assert min(a, b) <= 99 and max(a, b) <= 999
+        else:
+            assert 2 <= b <= 99 and result <= 999
+    assert set(ops) == set("+-*/") and min(ops.values()) > N_TRAIN // 8
+
+
+def test_arithmetic_long_shapes(items) -> None:
+    counts, with_parens, ops_seen = Counter(), 0, set()
+    for p in items["arithmetic_long", "train"]:
+        (step,) = p.steps
+        numbers = [int(n) for n in operands(step.expression)]
+        counts[len(numbers)] += 1
+        assert all(n <= 999 for n in numbers)
+        assert int(step.result) <= 200_000
+        with_parens += "(" in step.expression
+        ops_seen |= set(re.findall(r"[-+*/]", step.expression))
+    assert set(counts) == {3, 4}
+    assert N_TRAIN // 10 < with_parens < N_TRAIN // 2
+    assert ops_seen == set("+-*/")
+
+
+def test_every_item_renders_in_both_trace_styles(items) -> None:
+    for p in all_items(items, ("test", "heldout_phrasing")):
+        for style in ("calculator", "scratchpad"):
+            trace = render_trace(p.steps, style)
+            assert re.findall(r"\d+", trace)[-1] == p.answer
+
+
+# ---------------------------------------------------------------- words
+
+
+def _nouns() -> list[P.Noun]:
+    found = {n for frame in P.FRAMES for n in (*frame.items, *frame.containers, *frame.receivers)}
+    found |= {rate.item for frame in P.FRAMES for rate in frame.rates}
+    found |= {*P.TRAVEL_UNITS, *P.SAVING_PERIODS, P.HOUR}
+    return sorted(found, key=lambda n: n.singular)
+
+
+def test_counted_nouns_agree_with_their_number(items) -> None:
+    adjectives = {kind for frame in P.FRAMES for kind in frame.kinds}  # "29 orange cones"
+    nouns = [n for n in _nouns() if n.singular != n.plural and n.singular not in adjectives]
+    singulars = {n.singular for n in _nouns()}
+    # skip "pencil", which also starts "5 pencil cases"
+    nouns = [n for n in nouns if not any(s.startswith(n.singular + " ") for s in singulars)]
+    between = r" (?:more |fewer |less |additional )?"
+    singular = "|".join(re.escape(n.singular) for n in nouns)
+    plural = "|".join(re.escape(n.plural) for n in nouns)
+    singular_after_many = re.compile(rf"\b(?!1\b)\d+{between}(?:{singular})\b")
+    plural_after_one = re.compile(rf"(?<![\d$])\b1{between}(?:{plural})\b")
+    ones = 0
+    for p in all_items(items, ("train", "heldout_phrasing")):
+        if p.category in ("single_step", "multi_step"):
+            assert not singular_after_many.search(p.question), p.question
+            assert not plural_after_one.search(p.question), p.question
+            ones += bool(re.search(rf"(?<![\d$])\b1{between}(?:{singular})\b", p.question))
+    assert ones > 20, "the singular path is hardly exercised"
+
+
+def test_answer_unit_matches_the_answer(items) -> None:
+    singular = {n.singular for n in _nouns()} | {"dollar"}
+    plural = {n.plural for n in _nouns()} | {"dollars"}
+    for p in all_items(items):
+        if p.category in ("single_step", "multi_step"):
+            unit = p.answer_unit.removesuffix(" per hour")
+            assert unit in (singular if p.answer == "1" else plural), (p.answer, p.answer_unit)
+
+
+def test_conjugate() -> None:
+    assert conjugate("give away", "present") == "gives away"
+    assert conjugate("give away", "past") == "gave away"
+    assert conjugate("be", "past", plural=True) == "were"
+    assert conjugate("carry", "present") == "carries"
+    assert conjugate("collect", "past") == "collected"
+    assert conjugate("bake", "past") == "baked"
+    assert conjugate("cost", "present", plural=True) == "cost"
+
+
+def test_wording_is_varied(items) -> None:
+    for category in CATEGORIES:
+        problems = items[category, "train"]
+        openings = Counter(
+            re.sub(r"\S*\d\S*", "N", " ".join(p.question.split()[:2])) for p in problems
+        )
+        minimum = 120 if category.startswith("arithmetic") else N_TRAIN // 4
+        assert len({p.template_id for p in problems}) > minimum, category
+        assert len(openings) > 25, category
+        assert openings.most_common(1)[0][1] < N_TRAIN // 4, category
+    frames = Counter(p.template_id.split(".")[1] for p in items["single_step", "train"])
+    assert len(frames) == sum(not f.heldout for f in P.FRAMES)
+    layouts = Counter(p.template_id.split(".")[-3] for p in items["multi_step", "train"])
+    assert set(layouts) == {"ctx", "and", "if", "qf"}
+
+
+# ---------------------------------------------------------------- splits and held-out phrasings
+
+
+def test_option_ids_are_unique_and_about_a_fifth_is_held_out() -> None:
+    ids = Counter()
+    for option in {id(o): o for o in _all_options()}.values():
+        ids[option.id] += 1
+    assert [i for i, count in ids.items() if count > 1] == []
+    assert all("." not in i and "-" not in i and "#" not in i for i in ids)
+    wrappers = [w.heldout for w in P.WRAPPERS]
+    assert 0.18 <= sum(wrappers) / len(wrappers) <= 0.3
+    arithmetic = [p.heldout for p in P.ARITH_WRAPPERS]
+    assert 0.18 <= sum(arithmetic) / len(arithmetic) <= 0.3
+    assert 0.18 <= sum(f.heldout for f in P.FRAMES) / len(P.FRAMES) <= 0.3
+    for kind, (_, cores) in P.ASKS.items():
+        assert any(c.heldout for c in cores) and not all(c.heldout for c in cores), kind
+    for kind, phrases in P.FACTS.items():
+        assert any(f.heldout for f in phrases) and not all(f.heldout for f in phrases), kind
+
+
+def test_splits_use_their_own_template_ids(items) -> None:
+    heldout = heldout_template_ids()
+    for p in all_items(items, ("train", "test")):
+        assert not is_heldout_template(p.template_id), p.template_id
+    frames = {f.id for f in P.FRAMES if f.heldout}
+    wrappers = {w.id for w in P.WRAPPERS if w.heldout}
+    cores = {c.id for _, cs in P.ASKS.values() for c in cs if c.heldout}
+    for p in all_items(items, ("heldout_phrasing",)):
+        parts = re.split(r"[.-]", p.template_id)
+        if p.category in ("single_step", "multi_step"):
+            assert parts[1] in frames and parts[-1] in wrappers and parts[-2] in cores, (
+                p.template_id
+            )
+            assert all(part in heldout for part in parts[3:-3]), p.template_id  # every fact
+        else:
+            phrasing = [part for part in parts[2:] if part not in ("sym", "word")]
+            assert phrasing and all(part in heldout for part in phrasing), p.template_id
+
+
+_WORD = r"[a-z]+(?:[ -][a-z]+){0,3}?"
+_NAMES = "|".join(name for name, _ in P.NAMES)
+_SLOT_VERBS = {"gain", "loss", "make", "travel"}
+
+
+def _placeholder(key: str) -> str:
+    head, _, tail = key.partition(":")
+    if key in ("X", "Y", "S", "Xq", "Yq"):
+        return rf"(?:{_NAMES}|she|he|they)"
+    if key == "Xposs":
+        return rf"(?:{_NAMES})'s"
+    if key in ("her", "obj"):
+        return "(?:her|his|him)"
+    if key.startswith("$"):
+        return r"(?:\$\d+|\d+ dollars?)"
+    if head in ("v", "vp"):
+        if tail in _SLOT_VERBS:
+            return r"[a-z]+(?: (?:up|away|out|back))?"
+        forms = {
+            tail,
+            *(conjugate(tail, t, plural) for t in ("present", "past") for plural in (0, 1)),
+        }
+        return "(?:" + "|".join(sorted(forms)) + ")"
+    if head == "be":
+        return "(?:is|are|was|were)"
+    if tail and head in "nmabcd":
+        return rf"\d+ {_WORD}"
+    if tail:
+        return _WORD
+    if key in ("n", "m", "a", "b", "c", "d"):
+        return r"\d+"
+    if key in ("wh", "np", "core", "E", "steps"):
+        return ".+?"
+    return _WORD
+
+
+def _form_regex(text: str) -> re.Pattern:
+    pieces = re.split(r"(\{[^{}]+\})", text)
+    return re.compile(
+        "".join(_placeholder(p[1:-1]) if p.startswith("{") else re.escape(p) for p in pieces),
+        re.IGNORECASE,
+    )
+
+
+def _heldout_forms() -> list[tuple[str, str, re.Pattern]]:
+    """(option id, its longest fixed piece of text, a regex for the whole form)."""
+    forms = []
+    for option in _all_options():
+        if not option.heldout or isinstance(option, P.Frame):
+            continue
+        if isinstance(option, P.Core):
+            texts = (option.direct, option.embedded, option.relative)
+        else:
+            texts = (option.text,)
+        for text in texts:
+            fixed = max(re.split(r"\{[^{}]+\}", text), key=len).strip().lower()
+            forms.append((option.id, fixed, _form_regex(text)))
+    return forms
+
+
+def test_heldout_forms_never_occur_in_train_text(items) -> None:
+    forms = _heldout_forms()
+    train = [p.question for p in all_items(items, ("train",))]
+    lowered = [q.lower() for q in train]
+    assert len(train) == 4 * N_TRAIN
+    for option_id, fixed, form in forms:
+        # the fixed piece is a fast filter; the regex decides
+        hits = [q for q, low in zip(train, lowered, strict=True) if fixed in low and form.search(q)]
+        assert not hits, (option_id, form.pattern, hits[:3])
+    heldout_nouns = {n.plural for f in P.FRAMES if f.heldout for n in f.items}
+    for noun in heldout_nouns:
+        assert not any(re.search(rf"\b{noun}\b", q, re.IGNORECASE) for q in train), noun
+    # the patterns are not vacuous: every held-out question shows at least one of them
+    for p in all_items(items, ("heldout_phrasing",)):
+        assert any(form.search(p.question) for _, _, form in forms), p.question
+
+
+def test_test_and_heldout_arithmetic_never_occurs_in_train(items) -> None:
+    def key(p: Problem) -> str:
+        return ";".join(s.expression for s in p.steps)
+
+    for category in CATEGORIES:
+        train = {key(p) for p in items[category, "train"]}
+        for split in ("test", "heldout_phrasing"):
+            assert not train & {key(p) for p in items[category, split]}, (category, split)
+
+
+# ---------------------------------------------------------------- determinism and errors
+
+
+def test_deterministic_and_seeded() -> None:
+    for category in CATEGORIES:
+        first = generate(category, "train", 50, seed=3)
+        assert [p.to_dict() for p in first] == [
+            p.to_dict() for p in generate(category, "train", 50, 3)
+        ]
+        other = generate(category, "train", 50, seed=4)
+        assert len({p.question for p in first} & {p.question for p in other}) < 5
+        assert make_problem(category, "train", first[7].seed) == first[7]
+
+
+def test_no_duplicate_questions_within_a_call(items) -> None:
+    for problems in items.values():
+        keys = [normalise_question(p.question) for p in problems]
+        assert len(keys) == len(set(keys))
+    assert normalise_question("What is 12 + 7?") == normalise_question("what is 12+7 ?")
+
+
+def test_unknown_category_split_and_count() -> None:
+    with pytest.raises(ValueError, match="'geometry'"):
+        generate("geometry", "train", 3, 0)
+    with pytest.raises(ValueError, match="'dev'"):
+        generate("single_step", "dev", 3, 0)
+    with pytest.raises(ValueError, match="-1"):
+        generate("single_step", "train", -1, 0)
+    assert generate("single_step", "train", 0, 0) == []
+
+
+def test_stock_plans_only_pile_up_gathered_items(items) -> None:
+    gathered = {rate.item.plural for frame in P.FRAMES for rate in frame.gathering_rates}
+    gathered |= {rate.item.singular for frame in P.FRAMES for rate in frame.gathering_rates}
+    stock = [p for p in items["multi_step", "train"] if ".ratestock." in p.template_id]
+    assert stock and all(p.answer_unit in gathered for p in stock)  # no "has 25 laps now"
+
+
+def test_word_problem_magnitudes_are_sensible(items) -> None:
+    for p in all_items(items):
+        if p.category in ("single_step", "multi_step"):
+            assert int(p.answer) <= 2000, p.question
+            assert all(int(n) <= 1000 for s in p.steps for n in operands(s.expression)), p.steps
