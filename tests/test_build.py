@@ -33,6 +33,7 @@ def test_build_writes_splits_and_manifest(built):
     manifest = read_manifest(built)
     assert set(manifest["files"]) == {
         "train",
+        "valid",
         "test",
         "heldout_phrasing",
         "eval_gsm8k",
@@ -57,7 +58,7 @@ def test_build_writes_splits_and_manifest(built):
     # no evaluation question in training
     eval_questions = {
         r["question"]
-        for s in ("test", "heldout_phrasing", "eval_gsm8k", "eval_svamp")
+        for s in ("valid", "test", "heldout_phrasing", "eval_gsm8k", "eval_svamp")
         for r in load_split(built, s)
     }
     assert not eval_questions & {r["question"] for r in train}

@@ -1,11 +1,14 @@
 import re
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from omni_reasoner.data.generator import generate
 from omni_reasoner.data.speakable import speakable_number, to_speakable
-from omni_reasoner.format.numbers import number_values
+from omni_reasoner.data.traces import evaluate_expression
+from omni_reasoner.format.numbers import find_numbers, number_values
 
 SETTINGS = settings(max_examples=300, deadline=None, derandomize=True, database=None)
 SYMBOLS = set("$%+=×÷*/^<>")
@@ -109,11 +112,40 @@ CASES = {
     "It drops 5 * -3.": "It drops five times minus three.",
     "He makes 5/day.": "He makes five per day.",
     # parentheses
-    "What is (3 + 4) x 2?": "What is three plus four times two?",
-    "What is 2(3+4)?": "What is two times three plus four?",
+    # a bracketed pair reads as a noun phrase (closed by a comma before an operator), anything
+    # longer or nested inside "open bracket ... close bracket"
+    "What is (3 + 4) x 2?": "What is the sum of three and four, times two?",
+    "What is 2(3+4)?": "What is two times the sum of three and four?",
+    "What is (12 + 7) x 3?": "What is the sum of twelve and seven, times three?",
+    "12 - (3 + 4)": "twelve minus the sum of three and four",
+    "What is (9 - 4) + 1?": "What is the difference of nine and four, plus one?",
+    "What is 20 - (2 x 3)?": "What is twenty minus the product of two and three?",
+    "What is 20 - (8 ÷ 2)?": "What is twenty minus the quotient of eight and two?",
+    "What is (48/2) * 3?": "What is the quotient of forty-eight and two, times three?",
+    "What is (3 + 4) = 7?": "What is the sum of three and four equals seven?",
+    "What is (2 + 3)^2?": "What is the sum of two and three, squared?",
+    "(1 + 2)(3 + 4)": "the sum of one and two, times the sum of three and four",
+    "796-(89+27-115)?": "Seven hundred ninety-six minus open bracket eighty-nine plus "
+    "twenty-seven minus one hundred fifteen close bracket?",
+    "What is ((1 + 2) x 3) - 4?": "What is open bracket the sum of one and two, times three "
+    "close bracket minus four?",
+    "What is 10 - (2 - (3 - 1))?": "What is ten minus open bracket two minus the difference of "
+    "three and one close bracket?",
+    "What is ((3 + 4)) x 2?": "What is the sum of three and four, times two?",
+    # an operand with an "and" of its own, or "one hundred" before the joining "and", would
+    # make "the sum of A and B" ambiguous
+    "What is (200 + 5) x 2?": "What is open bracket two hundred plus five close bracket times two?",
+    "What is (2 1/2 + 3) x 2?": "What is open bracket two and one half plus three close bracket "
+    "times two?",
+    "What is ($5 + $3) x 2?": "What is the sum of five dollars and three dollars, times two?",
     "What is 3 × (-2)?": "What is three times minus two?",
     "The box (see above) has 5 items.": "The box (see above) has five items.",
     "It has 5 (five) items ($5).": "It has five (five) items (five dollars).",
+    # a sentence that starts with a number starts with a capital; a fragment does not
+    "7792÷8 is how much?": "Seven thousand seven hundred ninety-two divided by eight is how much?",
+    "(3 + 4) x 2 is what?": "The sum of three and four, times two is what?",
+    "He has 5. 3 are red! 2 are blue.": "He has five. Three are red! Two are blue.",
+    "It weighs approx. 5 kg.": "It weighs approx. five kilograms.",
     # ordinals
     "The 1st, 2nd, 3rd and 4th.": "The first, second, third and fourth.",
     "The 11th, 12th, 20th, 23rd and 101st.": "The eleventh, twelfth, twentieth, twenty-third "
@@ -291,3 +323,119 @@ def test_idempotent_and_total_on_any_text(text):
     spoken = to_speakable(text)
     assert not re.search(r"[0-9]", spoken)
     assert to_speakable(spoken) == spoken
+
+
+# --- brackets --------------------------------------------------------------------------------
+
+GROUPING = ("the sum of", "the difference of", "the product of", "the quotient of", "bracket")
+_SPOKEN_OPERATORS = {"plus": "+", "minus": "-", "times": "*", "divided by": "/"}
+_PHRASE_OPERATORS = {"sum": "+", "difference": "-", "product": "*", "quotient": "/"}
+
+
+def _value(expression: str) -> Fraction:
+    """Exact value of '+ - * / ( )' over whole numbers (eval of vetted characters only)."""
+    assert re.fullmatch(r"[\d\s+\-*/()]+", expression), expression
+    return eval(re.sub(r"\d+", r"F(\g<0>)", expression), {"F": Fraction, "__builtins__": {}})
+
+
+def _typed_as_ascii(expression: str) -> str:
+    expression = re.sub(r"(?<=[\d)])\(", "*(", expression)  # "5(3 + 4)"
+    return expression.replace("×", "*").replace("x", "*").replace("÷", "/")
+
+
+def _listen(spoken: str) -> Fraction:
+    """What a listener computes from the spoken form, following the module's convention:
+    'the sum of A and B' is (A + B), the comma only closes that phrase, 'open bracket ...
+    close bracket' is ( ... ), and the rest is the usual precedence."""
+    digits = spoken
+    for mention in reversed(find_numbers(spoken)):  # "minus three" is -3 to find_numbers
+        digits = digits[: mention.start] + mention.value.lstrip("-") + digits[mention.end :]
+    digits = re.sub(
+        r"the (sum|difference|product|quotient) of (\d+) and (\d+)"
+        r"(?:,|(?! (?:plus|minus|times|divided)))",  # "and four times five" would be 4 x 5
+        lambda m: f"({m[2]} {_PHRASE_OPERATORS[m[1]]} {m[3]})",
+        digits,
+    )
+    digits = digits.replace("open bracket", "(").replace("close bracket", ")")
+    for words, op in _SPOKEN_OPERATORS.items():
+        digits = digits.replace(words, op)
+    return _value(digits)
+
+
+@st.composite
+def bracketed_expressions(draw) -> str:
+    """Whole-number expressions with random (often needless, often nested) brackets."""
+    leaf = st.integers(0, 999).map(str)
+
+    def node(children):
+        return st.builds(
+            lambda left, op, right, bracket: f"({left} {op} {right})" if bracket else f"{left} {op} {right}",
+            children, st.sampled_from(["+", "-", "x", "×", "*", "÷", "/"]), children, st.booleans(),
+        )  # fmt: skip
+
+    return draw(st.recursive(leaf, node, max_leaves=5))
+
+
+@SETTINGS
+@given(bracketed_expressions())
+def test_brackets_are_heard(expression):
+    """The spoken form has no brackets, yet a listener gets the written value back; so it
+    never reads like the same expression without its brackets when the values differ."""
+    try:
+        value = _value(_typed_as_ascii(expression))
+    except ZeroDivisionError:
+        return
+    spoken = to_speakable(expression)
+    assert "(" not in spoken and ")" not in spoken, spoken
+    assert _listen(spoken) == value, spoken
+    bare = expression.replace("(", "").replace(")", "")
+    try:
+        bare_value = _value(_typed_as_ascii(bare))
+    except ZeroDivisionError:
+        bare_value = None
+    if bare_value != value:
+        assert to_speakable(bare) != spoken, spoken
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "((1 + 2) x 3) - 4",
+        "2 x ((3 + 4) x (5 - 1))",
+        "(1 + (2 x 3)) ÷ 7",
+        "10 - (2 - (3 - 1))",
+        "((((8 - 3))))",
+        "(12 + 7) x (3 - 1) ÷ (2 x 2)",
+        "(200 + 5) x 2",
+        "(1000 - 1) ÷ (9 x 3)",
+        "5(3 + 4)(2 - 1)",
+        "96 ÷ ((8 ÷ 2) ÷ 2)",
+    ],
+)
+def test_nested_brackets_are_heard(expression):
+    spoken = to_speakable(expression)
+    assert "(" not in spoken and ")" not in spoken, spoken
+    assert _listen(spoken) == _value(_typed_as_ascii(expression)), spoken
+    assert to_speakable(expression.replace("(", "").replace(")", "")) != spoken
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_generated_brackets_are_heard(seed):
+    """Every arithmetic_long question with brackets says how they group."""
+    questions = [
+        (problem.question, problem.steps[0].expression)
+        for problem in generate("arithmetic_long", "train", 300, seed)
+        if "(" in problem.question
+    ]
+    assert len(questions) >= 10
+    for question, expression in questions:
+        spoken = to_speakable(question)
+        assert "(" not in spoken and ")" not in spoken, spoken
+        assert any(phrase in spoken.lower() for phrase in GROUPING), spoken
+        try:
+            same_value = evaluate_expression(expression.replace("(", "").replace(")", ""))
+        except ValueError:  # no finite decimal: certainly not the same value
+            same_value = None
+        if same_value != evaluate_expression(expression):
+            bare = question.replace("(", "").replace(")", "")
+            assert to_speakable(bare) != spoken, spoken

@@ -150,6 +150,16 @@ def collect(config: BuildConfig) -> tuple[list[Candidate], dict]:
             if n > 0:
                 problems = generate(category, split, n, config.seed)
                 candidates += [Candidate(split, f"generator/{category}", p) for p in problems]
+    # `valid`: more held-out problems in training phrasings, for learning curves and model
+    # selection, so that nothing is ever tuned on `test`. Drawn like `test` with another seed.
+    test_questions = {c.problem.question for c in candidates if c.split == "test"}
+    for category in CATEGORIES:
+        if config.n_valid_per_category > 0:
+            pool = generate(category, "test", 2 * config.n_valid_per_category + 50, config.seed + 1)
+            fresh = [p for p in pool if p.question not in test_questions]
+            for p in fresh[: config.n_valid_per_category]:
+                p.source_split = "valid"
+                candidates.append(Candidate("valid", f"generator/{category}", p))
     for spec in config.eval_sources:
         name, _, source_split = spec.partition(":")
         problems = load_source(name, source_split or None)

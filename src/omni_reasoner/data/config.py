@@ -11,10 +11,10 @@ from pathlib import Path
 import yaml
 
 from omni_reasoner.data.problem import CATEGORIES
+from omni_reasoner.data.traces import TRACE_STYLES
 from omni_reasoner.format.schedule import DEFAULT_SCHEDULES, parse_schedule
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "configs"
-TRACE_STYLES = ("calculator", "scratchpad")
 TRAIN_ORIGINS = tuple(f"generator/{c}" for c in CATEGORIES) + ("gsm8k",)
 
 
@@ -30,6 +30,7 @@ class BuildConfig:
     train_mix: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TRAIN_ORIGINS, 0.2))
     n_test_per_category: int = 100
     n_heldout_phrasing_per_category: int = 100
+    n_valid_per_category: int = 50
     eval_sources: list[str] = field(
         default_factory=lambda: ["gsm8k:test", "svamp", "addsub", "singleop"]
     )

@@ -12,8 +12,6 @@ from typing import Protocol
 
 from omni_reasoner.data.problem import Problem
 
-TRACE_STYLES = ("calculator", "scratchpad")
-
 
 @dataclass(frozen=True)
 class Rewritten:

@@ -8,6 +8,20 @@ The passes run most specific first: clock times before ratios, money, percent an
 before bare fractions, operators before bare numbers. Each pass wraps what it wrote in
 two private-use markers, so the operator pass still sees "five dollars" as a number in
 "$5 + $3"; the markers are dropped at the end.
+
+Brackets around arithmetic are heard, never dropped (innermost first):
+    (a + b)  the sum of a and b
+    (a - b)  the difference of a and b     (a minus b: the order is kept)
+    (a x b)  the product of a and b        (also * and ×)
+    (a ÷ b)  the quotient of a and b       (a divided by b; also /)
+and a comma closes the phrase before an operator: "(12 + 7) x 3" is "the sum of twelve and
+seven, times three"; outside the phrase the usual precedence holds. Anything else inside -
+three or more operands, a power, a nested group, an amount with an "and" of its own ("two
+and one half") or a first amount ending in "hundred"/"thousand" (which "and" would extend)
+- is "open bracket ... close bracket". A bracketed single amount next to an operator is the
+amount: "3 x (-2)" is "three times minus two". Brackets in prose stay.
+
+A sentence (the text ends in . ? or !) that starts with a number starts with a capital.
 """
 
 from __future__ import annotations
@@ -356,28 +370,100 @@ def _fraction(match: re.Match) -> str | None:
     return _sign_words(match) + speakable_number(number)
 
 
-_EXPRESSION_PARENS = re.compile(rf"\((?P<body>(?:[\d .,+\-*/×x÷^]|{OPEN}[^{CLOSE}]*{CLOSE})+)\)")
-_OPERATOR_CHARS = "+-*/×÷=^<>≤≥≠"
+_EXPRESSION_PARENS = re.compile(rf"\((?P<body>(?:[\d .,+\-*/×x÷^²³]|{OPEN}[^{CLOSE}]*{CLOSE})+)\)")
+_OPERAND = re.compile(
+    rf"\s*(?P<sign>[-+]\s*)?(?:{OPEN}(?P<amount>[^{CLOSE}]*){CLOSE}|(?P<number>{_DEC}))"
+    r"(?P<power>[²³])?"
+)
+_BINARY = re.compile(r"\s*(?P<op>[+\-*/×x÷^])")
+_GROUP_NAMES = {
+    "+": "sum", "-": "difference", "*": "product", "×": "product", "x": "product",
+    "/": "quotient", "÷": "quotient",
+}  # fmt: skip
+_GROUP_PHRASE = re.compile(r"the (?:sum|difference|product|quotient) of .+ and .+")
+_OPERATOR_BEFORE = re.compile(r"(?:[+\-*/×÷=^<>≤≥≠]|(?<![A-Za-z])x)\s*$")
+_OPERATOR_AFTER = re.compile(r"\s*(?:[+\-*/×÷=^<>≤≥≠²³]|x(?![A-Za-z]))")
+_ARITHMETIC_AFTER = re.compile(r"\s*(?:[+\-*/×÷^²³]|x(?![A-Za-z]))")  # not "=": no comma
+_SCALE_WORD_END = re.compile(r"(?:hundred|thousand|million|billion|trillion)$")
+
+
+def _operand_words(operand: re.Match) -> str:
+    words = operand.group("amount")
+    if words is None:
+        words = speakable_number(operand.group("number"))
+    if operand.group("power"):
+        words += " squared" if operand.group("power") == "²" else " cubed"
+    sign = (operand.group("sign") or "").strip()
+    return {"-": "minus ", "+": "plus ", "": ""}[sign] + words
+
+
+def _flat_expression(body: str) -> tuple[list[re.Match], list[str]] | None:
+    """The operands and operators of a bracket's body, or None if it is not a flat expression."""
+    operands, operators, at = [], [], 0
+    while (operand := _OPERAND.match(body, at)) is not None:
+        operands.append(operand)
+        at = operand.end()
+        if (operator := _BINARY.match(body, at)) is None:
+            return (operands, operators) if body[at:].strip() == "" else None
+        operators.append(operator.group("op"))
+        at = operator.end()
+    return None
+
+
+def _flat_words(operands: list[re.Match], operators: list[str]) -> str:
+    words = [_operand_words(operands[0])]
+    for op, operand in zip(operators, operands[1:], strict=True):
+        bare = operand.group("number") if not operand.group("sign") else None
+        if op == "^" and bare in ("2", "3") and not operand.group("power"):
+            words.append("squared" if bare == "2" else "cubed")
+        else:
+            words += [_OPERATOR_WORDS[op], _operand_words(operand)]
+    return " ".join(words)
+
+
+def _is_simple_operand(words: str) -> bool:
+    """Whether `words` can sit in 'the sum of A and B' without a second reading: no 'and'
+    of its own ('two and one half', 'five dollars and fifty cents', a nested group)."""
+    return " and " not in words and "bracket" not in words
+
+
+def _group_words(operands: list[re.Match], operators: list[str]) -> str:
+    """'the sum of A and B' for one operation on two plain amounts, else 'open bracket ...'."""
+    if len(operands) == 1:
+        return _operand_words(operands[0])
+    first, second = (_operand_words(operand) for operand in operands[:2])
+    if (
+        len(operators) == 1
+        and operators[0] in _GROUP_NAMES
+        and _is_simple_operand(first)
+        and _is_simple_operand(second)
+        and not _SCALE_WORD_END.search(first)
+    ):
+        return f"the {_GROUP_NAMES[operators[0]]} of {first} and {second}"
+    return f"open bracket {_flat_words(operands, operators)} close bracket"
 
 
 def _expression_parens(match: re.Match) -> str | None:
-    """'(3 + 4) x 2' -> '3 + 4 x 2', '2(3+4)' -> '2 times 3+4'; prose parentheses stay."""
+    """'(3 + 4) x 2' -> 'the sum of three and four, times two', '2(3+4)' -> 'two times the
+    sum of three and four'; prose parentheses, '(5)' or '(see 3 above)', stay."""
     text, start, end = match.string, match.start(), match.end()
-    body = match.group("body")
-    bare = re.sub(rf"{OPEN}[^{CLOSE}]*{CLOSE}", "1", body).strip()
-    if not re.search(r"\d", bare):
+    parsed = _flat_expression(match.group("body"))
+    if parsed is None:
         return None
+    operands, operators = parsed
     before, after = text[start - 1 : start], text[end : end + 1]
-    times_before = before.isdecimal() or before in (CLOSE, ")")
+    times_before = before.isdecimal() or before == CLOSE  # "2(3+4)"; ")(" is the left's
     times_after = after.isdecimal() or after in (OPEN, "(")
-    near_operator = (
-        text[:start].rstrip()[-1:] in _OPERATOR_CHARS or text[end:].lstrip()[:1] in _OPERATOR_CHARS
-    )
-    if not (re.search(r"[+\-*/×x÷^]", bare) or near_operator or times_before or times_after):
+    near_operator = _OPERATOR_BEFORE.search(text, 0, start) or _OPERATOR_AFTER.match(text, end)
+    words = _group_words(operands, operators)
+    nested = _GROUP_PHRASE.fullmatch(words) or words.startswith("open bracket")  # "((3+4))"
+    if not (operators or nested or near_operator or times_before or times_after):
         return None
-    left = " times " if times_before else (" " if before.isalpha() else "")
+    if _GROUP_PHRASE.fullmatch(words) and (times_after or _ARITHMETIC_AFTER.match(text, end)):
+        words += ","  # the phrase ends here: "the sum of twelve and seven, times three"
+    left = " times " if times_before else (" " if before.isalnum() or before == ")" else "")
     right = " times " if times_after else (" " if after.isalpha() else "")
-    return left + body + right
+    return f"{left}{OPEN}{words}{CLOSE}{right}"
 
 
 _POWER = re.compile(rf"(?<=[\w{CLOSE})]) ?\^ ?(?P<exponent>[23])(?![\d.])|(?P<superscript>[²³])")
@@ -457,6 +543,25 @@ def _drop_expression_parens(text: str) -> str:
     return text
 
 
+_SENTENCES = re.compile(rf"[.?!][\"')\]{CLOSE}]*$")  # "$5 + $3 = $8" is a fragment: no capital
+_AMOUNT_OPENS_SENTENCE = re.compile(rf"(?:^|(?P<word>[\w.]*)[.?!]\s+){OPEN}(?P<letter>[a-z])")
+_ABBREVIATIONS = {"approx", "ca", "e.g", "eq", "etc", "fig", "i.e", "no", "vs"}  # "approx. 5"
+
+
+def _capitalise_sentence_starts(text: str) -> str:
+    """'7792÷8 is how much?' -> 'Seven thousand ...': a sentence written with a leading
+    number still starts with a capital once the number is words."""
+    if not _SENTENCES.search(text):
+        return text
+
+    def upper(match: re.Match) -> str:
+        if (match.group("word") or "").lower() in _ABBREVIATIONS:
+            return match.group()
+        return match.group()[:-1] + match.group("letter").upper()
+
+    return _AMOUNT_OPENS_SENTENCE.sub(upper, text)
+
+
 def to_speakable(text: str) -> str:
     """Numbers, money, percents, fractions, units, times and operators into words."""
     if not isinstance(text, str):
@@ -482,4 +587,5 @@ def to_speakable(text: str) -> str:
     text = _OPERATOR.sub(_operator, text)
     text = _sub(_NUMBER, _number, text)
     text = _sub(_DIGIT, lambda m: ONES[int(m.group())], text)  # leftovers such as "1.2.3"
+    text = _capitalise_sentence_starts(text)
     return " ".join(text.replace(OPEN, "").replace(CLOSE, "").split())

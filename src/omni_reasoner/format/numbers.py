@@ -84,7 +84,13 @@ class NumberMention:
     end: int
 
 
-_DIGITS = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
+# A sign only where no operand precedes the minus ("-5", "(-5)", but not "7-5" or ")-5");
+# "4x7" is two numbers, "4x" or "x7" inside a word is none.
+_DIGITS = re.compile(
+    r"(?:(?<![\w.)])-(?=\d)|(?<=\d[xX])|(?<![\w.]))"
+    r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+    r"(?:(?=[xX]\d)|(?![\w]))"
+)
 _WORD = re.compile(r"[a-z]+", re.IGNORECASE)
 
 
@@ -103,6 +109,16 @@ def _parse_word_run(words: list[str]) -> int | None:
             current = 0
             seen = True
     return total + current if seen else None
+
+
+def _signed(text: str, start: int) -> bool:
+    """'minus five' is -5 unless an amount stands before it: 'twelve minus five' subtracts."""
+    before = text[:start].lower()
+    if not before.endswith("minus "):
+        return False
+    words = before[: -len("minus ")].split()
+    previous = words[-1].strip(",;:") if words else ""
+    return not (previous[-1:].isdigit() or previous.split("-")[-1] in NUMBER_WORDS)
 
 
 def _current_group(run: list[str]) -> list[str]:
@@ -158,7 +174,7 @@ def _word_mentions(text: str) -> list[NumberMention]:
             while k < len(tokens) and tokens[k][0] in ONES[:10]:
                 digits += str(ONES.index(tokens[k][0]))
                 k += 1
-            negative = text[max(0, start - 6) : start].lower().endswith("minus ")
+            negative = _signed(text, start)
             sign = "-" if negative else ""
             mentions.append(
                 NumberMention(canonical(f"{sign}{value}.{digits}"), start, tokens[k - 1][2])
@@ -166,7 +182,7 @@ def _word_mentions(text: str) -> list[NumberMention]:
             i = k
             continue
         if value is not None:
-            negative = text[max(0, start - 6) : start].lower().endswith("minus ")
+            negative = _signed(text, start)
             mentions.append(NumberMention(canonical(-value if negative else value), start, end))
         i = j
     return mentions

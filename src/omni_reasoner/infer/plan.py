@@ -38,7 +38,7 @@ def slot_plan(schedule: str | Schedule) -> Plan:
     """Yields Force/Free slots; send() it each emitted token. Ends after <eos>."""
     s = as_schedule(schedule)
     if s.kind == "answer-only":
-        return _single_stream([], speak_done_reasoning=True)
+        return _single_stream()
     if s.kind == "think-first":
         return _think_first()
     if s.kind == "aligned":
@@ -46,10 +46,11 @@ def slot_plan(schedule: str | Schedule) -> Plan:
     return _interleave(s)
 
 
-def _single_stream(prefix: list[str], speak_done_reasoning: bool) -> Plan:
+def _single_stream() -> Plan:
+    """Speech to the end; any reasoning is over by now."""
     yield Force(SPEAK)
     while True:
-        token = yield Free(SPEAK_SLOT, speak_done_reasoning, SPEAK)
+        token = yield Free(SPEAK_SLOT, True, SPEAK)
         if token == EOS:
             return
 
@@ -60,7 +61,7 @@ def _think_first() -> Plan:
         token = yield Free(THINK_SLOT, False, THINK)
         if token == THINK_END:
             break
-    yield from _single_stream([], speak_done_reasoning=True)
+    yield from _single_stream()
 
 
 def _interleave(s: Schedule) -> Plan:
@@ -88,7 +89,7 @@ def _interleave(s: Schedule) -> Plan:
         yield from think_chunk(s.lead)
     while True:
         if done and not s.pad:
-            yield from _single_stream([], speak_done_reasoning=True)
+            yield from _single_stream()
             return
         yield Force(SPEAK)
         for _ in range(s.speak):

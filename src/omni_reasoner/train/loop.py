@@ -139,10 +139,12 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
     import torch
     import torch.distributed as dist
     from tqdm import tqdm
+    from transformers.utils import logging as hf_logging
 
     from omni_reasoner.model.thinker import load_thinker, new_thinker
     from omni_reasoner.model.tokenizer import TokenPieces, tokenizer_fingerprint, train_tokenizer
 
+    hf_logging.disable_progress_bar()  # our own bar reports training; no "Writing model shards"
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     device = pick_device(config)
