@@ -47,9 +47,9 @@ def atomic_write_parquet(path: Path, rows: list[dict], schema: pa.Schema) -> Non
     atomic_write_bytes(path, sink.getvalue().to_pybytes())
 
 
-def read_parquet(path: Path) -> list[dict]:
+def read_parquet(path: Path, columns: list[str] | None = None) -> list[dict]:
     try:
-        return pq.read_table(path).to_pylist()
+        return pq.read_table(path, columns=columns).to_pylist()
     except (OSError, pa.ArrowInvalid) as exc:
         raise DatasetError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
 
@@ -79,11 +79,12 @@ def read_manifest(directory: str | Path) -> dict:
     return manifest
 
 
-def load_split(directory: str | Path, split: str) -> list[dict]:
+def load_split(directory: str | Path, split: str, columns: list[str] | None = None) -> list[dict]:
+    """Rows of one split; `columns` reads only those (the stored streams are large)."""
     manifest = read_manifest(directory)
     files = manifest.get("files", {})
     if split not in files:
         raise DatasetError(
             f"dataset {directory} has no split {split!r}; it has: {', '.join(sorted(files))}"
         )
-    return read_parquet(Path(directory) / files[split]["path"])
+    return read_parquet(Path(directory) / files[split]["path"], columns)

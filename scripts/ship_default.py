@@ -1,0 +1,72 @@
+"""Package a trained run as the embedded default model (half precision), with its provenance.
+
+    .venv/bin/python scripts/ship_default.py --run runs/default --data data/tiny-60k
+
+Writes src/omni_reasoner/checkpoints/default/: the model in fp16 safetensors, its tokenizer,
+omni_reasoner.json, the training config, the data manifest, and eval.json (the held-out
+sets under the model's own schedule and think-first, measured on this machine).
+Replace the shipped model only when a better one is measured: every copy stays in git history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+import torch
+
+from omni_reasoner.api import DEFAULT_MODEL
+from omni_reasoner.eval.report import run_evaluation
+from omni_reasoner.model.thinker import load_thinker
+
+MAX_BYTES = 20 * 1024 * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", default="runs/default")
+    parser.add_argument("--data", default="data/tiny-60k")
+    parser.add_argument("--out", default=str(DEFAULT_MODEL))
+    parser.add_argument(
+        "--sets", default="test,heldout_phrasing,eval_gsm8k,eval_svamp,eval_addsub,eval_singleop"
+    )
+    parser.add_argument(
+        "--schedules", default="", help="default: the model's schedule, then think-first"
+    )
+    parser.add_argument("--latency-n", type=int, default=20)
+    args = parser.parse_args()
+    run, out = Path(args.run), Path(args.out)
+    model, tokenizer = load_thinker(run / "final")
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    model.to(torch.float16).save_pretrained(tmp, safe_serialization=True)
+    tokenizer.save_pretrained(tmp)
+    meta = json.loads((run / "final" / "omni_reasoner.json").read_text())
+    meta["shipped_dtype"] = "float16"
+    (tmp / "omni_reasoner.json").write_text(json.dumps(meta, indent=2) + "\n")
+    shutil.copy(run / "train_config.json", tmp / "train_config.json")
+    shutil.copy(Path(args.data) / "manifest.json", tmp / "data_manifest.json")
+    size = sum(p.stat().st_size for p in tmp.iterdir())
+    if size > MAX_BYTES:
+        raise SystemExit(f"checkpoint is {size / 1e6:.1f} MB, over the 20 MB limit")
+    schedules = args.schedules.split(",") if args.schedules else [meta["schedule"], "think-first"]
+    run_evaluation(
+        model=str(tmp), data=args.data, sets=args.sets.split(","), schedules=schedules,
+        latency_n=args.latency_n, json_out=str(tmp / "eval.json"), plot_out=str(tmp / "eval.png"),
+    )  # fmt: skip
+    report = json.loads((tmp / "eval.json").read_text())
+    for result in report["results"]:
+        result.pop("items", None)  # per-item outputs stay out of the repository
+    report["model"] = "checkpoints/default"
+    (tmp / "eval.json").write_text(json.dumps(report, indent=2) + "\n")
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    print(report["table"])
+    print(f"shipped {out} ({size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
