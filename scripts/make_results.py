@@ -45,19 +45,23 @@ HEADER = (
 
 
 def learning_curve(log: Path) -> list[tuple[int, float]]:
-    points = []
+    """(problems seen, valid accuracy); a resumed run logs some steps twice: the last wins."""
+    points: dict[int, float] = {}
     if log.is_file():
         for line in log.read_text().splitlines():
             record = json.loads(line)
             if "eval" in record and "accuracy" in record["eval"]:
-                points.append((record["examples_seen"], record["eval"]["accuracy"]))
-    return points
+                points[record["examples_seen"]] = record["eval"]["accuracy"]
+    return sorted(points.items())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--study", default="runs/study")
     parser.add_argument("--default", default="src/omni_reasoner/checkpoints/default")
+    parser.add_argument(
+        "--run", default="runs/default", help="the default model's training run (for its log)"
+    )
     parser.add_argument("--out", default="docs/results.md")
     args = parser.parse_args()
     lines = [
@@ -81,6 +85,13 @@ def main() -> None:
             *result_rows(report),
             "",
         ]
+        curve = learning_curve(Path(args.run) / "log.jsonl")
+        if curve:
+            lines += [
+                "Learning curve (accuracy on `valid`, 25 items per category, vs training problems seen): "
+                + ", ".join(f"{n}: {pct(a)}%" for n, a in curve),
+                "",
+            ]
     study = Path(args.study)
     runs = sorted(p for p in study.glob("*/eval.json")) if study.is_dir() else []
     if runs:

@@ -4,7 +4,7 @@
 
 Writes src/omni_reasoner/checkpoints/default/: the model in fp16 safetensors, its tokenizer,
 omni_reasoner.json, the training config, the data manifest, and eval.json (the held-out
-sets under the model's own schedule and think-first, measured on this machine).
+sets under the model's own schedule, measured on this machine).
 Replace the shipped model only when a better one is measured: every copy stays in git history.
 """
 
@@ -33,7 +33,7 @@ def main() -> None:
         "--sets", default="test,heldout_phrasing,eval_gsm8k,eval_svamp,eval_addsub,eval_singleop"
     )
     parser.add_argument(
-        "--schedules", default="", help="default: the model's schedule, then think-first"
+        "--schedules", default="", help="default: the schedule the model was trained with"
     )
     parser.add_argument("--latency-n", type=int, default=20)
     args = parser.parse_args()
@@ -52,7 +52,9 @@ def main() -> None:
     size = sum(p.stat().st_size for p in tmp.iterdir())
     if size > MAX_BYTES:
         raise SystemExit(f"checkpoint is {size / 1e6:.1f} MB, over the 20 MB limit")
-    schedules = args.schedules.split(",") if args.schedules else [meta["schedule"], "think-first"]
+    # A model is evaluated under the schedule it was trained with; comparing schedules
+    # means training one model per schedule (scripts/study.py), not re-decoding this one.
+    schedules = args.schedules.split(",") if args.schedules else [meta["schedule"]]
     run_evaluation(
         model=str(tmp), data=args.data, sets=args.sets.split(","), schedules=schedules,
         latency_n=args.latency_n, json_out=str(tmp / "eval.json"), plot_out=str(tmp / "eval.png"),

@@ -25,7 +25,10 @@ class DatasetError(ValueError):
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a dataset is for everyone to read
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from omni_reasoner.data.store import atomic_write_json, load_split, read_manifest
 from omni_reasoner.eval.harness import evaluate_rows, pick_rows
+from omni_reasoner.format.schedule import as_schedule
 
 
 def run_evaluation(
@@ -30,8 +31,10 @@ def run_evaluation(
         raise ValueError(
             f"dataset {data} uses the {manifest['trace_style']} trace style but the model was trained on {reasoner.trace_style}"
         )
+    from omni_reasoner.train.loop import stream_budget
+
     sets = sets or ["test"]
-    schedules = schedules or [reasoner.schedule]
+    schedules = [as_schedule(s).name for s in schedules or [reasoner.schedule]]
     results = []
     for split in sets:
         rows = pick_rows(load_split(data, split), per_category)
@@ -45,6 +48,7 @@ def run_evaluation(
                 trace_style=reasoner.trace_style,
                 question_form=question_form,
                 latency_n=latency_n,
+                max_new_tokens=stream_budget(manifest, schedule),
                 progress=progress,
             )
             result["set"] = split
