@@ -35,13 +35,11 @@ def result_rows(report: dict) -> list[str]:
     return rows
 
 
-HEADER = (
-    "| set | schedule | n | acc % | "
-    + " | ".join(CATEGORIES)
-    + " | spoken words | reasoning tokens | "
-    "tokens before 1st spoken (median) | time to 1st spoken s (median, batch 1) | total s (median) | drift |\n"
-    "|" + "---|" * (13 + len(CATEGORIES) - 4)
-)
+COLUMNS = [
+    "set", "schedule", "n", "acc %", *CATEGORIES, "spoken words", "reasoning tokens",
+    "tokens before 1st spoken (median)", "time to 1st spoken s (median, batch 1)", "total s (median)", "drift",
+]  # fmt: skip
+HEADER = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS)
 
 
 def learning_curve(log: Path) -> list[tuple[int, float]]:

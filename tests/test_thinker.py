@@ -373,3 +373,24 @@ def test_eval_writes_json_table_and_plot(trained, small_dataset, tmp_path, capsy
     )
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "interleave:2:8" in capsys.readouterr().out
+
+
+def test_embedded_default_loads_with_no_flags_and_answers(capsys):
+    """The shipped model: a checkpoint in the package, its provenance beside it, a right answer."""
+    from omni_reasoner.api import DEFAULT_MODEL
+
+    for name in (
+        "model.safetensors",
+        "tokenizer.json",
+        "omni_reasoner.json",
+        "train_config.json",
+        "data_manifest.json",
+        "eval.json",
+    ):
+        assert (DEFAULT_MODEL / name).is_file(), name
+    assert (DEFAULT_MODEL / "model.safetensors").stat().st_size < 20 * 1024 * 1024
+    question = "Tom has twelve apples and gives five to Sam. How many does he have left?"
+    assert main(["ask", "--text", question, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["answer"] == "7" and out["tokens_before_first_spoken"] == 0
+    assert out["spoken_text"].endswith("The answer is 7.")
