@@ -55,7 +55,11 @@ def learning_curve(log: Path) -> list[tuple[int, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--study", default="runs/study")
+    parser.add_argument(
+        "--study",
+        default="docs/study",
+        help="eval.json + log.jsonl per run (copied from runs/study)",
+    )
     parser.add_argument("--default", default="src/omni_reasoner/checkpoints/default")
     parser.add_argument(
         "--run", default="runs/default", help="the default model's training run (for its log)"
@@ -93,7 +97,17 @@ def main() -> None:
     study = Path(args.study)
     runs = sorted(p for p in study.glob("*/eval.json")) if study.is_dir() else []
     if runs:
-        lines += ["## The schedule study (equal data, model and budget)", "", HEADER]
+        budgets = sorted(
+            {max((n for n, _ in learning_curve(p.parent / "log.jsonl")), default=0) for p in runs}
+        )
+        lines += [
+            "## The schedule study (equal data, model and budget)",
+            "",
+            f"Same model shape, data, seed and number of training problems ({', '.join(map(str, budgets))}) per run; "
+            "only the schedule differs. One run each; `scripts/study.py`.",
+            "",
+            HEADER,
+        ]
         curves = []
         for path in runs:
             report = json.loads(path.read_text())
