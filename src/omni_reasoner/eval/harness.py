@@ -47,6 +47,16 @@ def _mean(values):
     return round(sum(values) / len(values), 4) if values else None
 
 
+def stream_budget(manifest: dict, schedule: str) -> int:
+    """How many tokens a generated stream may take: 1.5x the longest stream of this
+    schedule in the data (a model that never ends costs a batch that long, not 1024)."""
+    stats = manifest.get("schedule_stats", {}).get(schedule, {})
+    longest = stats.get("max_tokens") or max(
+        (s.get("max_tokens", 0) for s in manifest.get("schedule_stats", {}).values()), default=0
+    )
+    return int(1.5 * longest) + 32 if longest else 1024
+
+
 def evaluate_rows(
     model,
     tokenizer,

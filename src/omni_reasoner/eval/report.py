@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from omni_reasoner.data.store import atomic_write_json, load_split, read_manifest
-from omni_reasoner.eval.harness import evaluate_rows, pick_rows
+from omni_reasoner.eval.harness import evaluate_rows, pick_rows, stream_budget
 from omni_reasoner.format.schedule import as_schedule
 
 
@@ -31,8 +31,6 @@ def run_evaluation(
         raise ValueError(
             f"dataset {data} uses the {manifest['trace_style']} trace style but the model was trained on {reasoner.trace_style}"
         )
-    from omni_reasoner.train.loop import stream_budget
-
     sets = sets or ["test"]
     schedules = [as_schedule(s).name for s in schedules or [reasoner.schedule]]
     results = []

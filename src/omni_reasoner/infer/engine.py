@@ -81,6 +81,12 @@ class Calculator:
         ids, _ = self.pieces.encode(result + ">>")
         return ids
 
+    def feed(self, piece: str, queued: list[int]) -> None:
+        """Observe a reasoning piece; queue the result tokens unless some still wait."""
+        produced = self.observe(piece)
+        if not queued:
+            queued.extend(produced)
+
 
 def check_question(question: str) -> str:
     if not isinstance(question, str) or not question.strip():
@@ -209,10 +215,7 @@ class Engine:
                 mode = token
             elif token not in SPECIAL_TOKENS:
                 if mode == THINK and calculator is not None:
-                    if not queued:
-                        queued.extend(calculator.observe(token))
-                    else:
-                        calculator.observe(token)
+                    calculator.feed(token, queued)
                 elif mode != THINK and first_spoken_at is None:
                     first_spoken_time = time.perf_counter() - t0
                     first_spoken_at = tokens_before_first_spoken(stream)
@@ -300,9 +303,7 @@ class Engine:
                 if token in (SPEAK, THINK):
                     modes[i] = token
                 elif token not in SPECIAL_TOKENS and modes[i] == THINK and calcs[i] is not None:
-                    produced = calcs[i].observe(token)
-                    if not queued[i]:
-                        queued[i].extend(produced)
+                    calcs[i].feed(token, queued[i])
                 try:
                     slots[i] = plans[i].send(token)
                 except StopIteration:

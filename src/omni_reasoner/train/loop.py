@@ -357,19 +357,9 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
     return out / FINAL
 
 
-def stream_budget(manifest: dict, schedule: str) -> int:
-    """How many tokens a generated stream may take: 1.5x the longest stream of this
-    schedule in the data (a model that never ends costs a batch that long, not 1024)."""
-    stats = manifest.get("schedule_stats", {}).get(schedule, {})
-    longest = stats.get("max_tokens") or max(
-        (s.get("max_tokens", 0) for s in manifest.get("schedule_stats", {}).values()), default=0
-    )
-    return int(1.5 * longest) + 32 if longest else 1024
-
-
 def evaluate_during_training(model, tokenizer, config: TrainConfig, manifest: dict) -> dict:
     """Greedy accuracy per category on a fixed slice of the validation split."""
-    from omni_reasoner.eval.harness import evaluate_rows, pick_rows
+    from omni_reasoner.eval.harness import evaluate_rows, pick_rows, stream_budget
 
     if config.eval_split not in manifest["files"]:
         return {"error": f"no split {config.eval_split}"}
