@@ -15,6 +15,7 @@ SMALL_DATA = {
     "n_test_per_category": 8,
     "n_heldout_phrasing_per_category": 8,
     "n_valid_per_category": 4,
+    "n_valid_phrasing_per_category": 4,
     "eval_sources": ["gsm8k:test", "svamp"],
     "n_eval_per_source": 10,
     "shard_size": 25,

@@ -48,10 +48,12 @@ def test_build_writes_splits_and_manifest(built):
         "valid",
         "test",
         "heldout_phrasing",
+        "valid_phrasing",
         "eval_gsm8k",
         "eval_svamp",
     }
     assert manifest["counts"]["train"]["total"] == 80
+    assert manifest["counts"]["valid_phrasing"]["total"] == 16
     assert manifest["counts"]["test"]["total"] == 32
     assert manifest["drift_rate"]["aligned"] == 0
     assert manifest["drift_rate"]["interleave:2:8"] < 0.01

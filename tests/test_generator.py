@@ -1,3 +1,4 @@
+import random
 import re
 from collections import Counter
 
@@ -11,11 +12,12 @@ from omni_reasoner.data.generator import (
     heldout_template_ids,
     is_heldout_template,
     make_problem,
+    nonce_noun,
     normalise_question,
 )
 from omni_reasoner.data.problem import CATEGORIES, Problem
 from omni_reasoner.data.traces import evaluate_expression, render_trace
-from omni_reasoner.format.numbers import number_values
+from omni_reasoner.format.numbers import find_numbers, number_values
 
 N_TRAIN = 2000
 N_OTHER = 400
@@ -27,11 +29,15 @@ def items() -> dict[tuple[str, str], list[Problem]]:
     for category in CATEGORIES:
         made[category, "train"] = generate(category, "train", N_TRAIN, seed=0)
         made[category, "test"] = generate(category, "test", N_OTHER, seed=0)
-        made[category, "heldout_phrasing"] = generate(category, "heldout_phrasing", N_OTHER, seed=0)
+        for split in HELDOUT_SPLITS:
+            made[category, split] = generate(category, split, N_OTHER, seed=0)
     return made
 
 
-def all_items(items, splits=("train", "test", "heldout_phrasing")):
+HELDOUT_SPLITS = {"heldout_phrasing": P.TEST, "valid_phrasing": P.DEV}
+
+
+def all_items(items, splits=("train", "test", *HELDOUT_SPLITS)):
     return [p for (_, split), problems in items.items() if split in splits for p in problems]
 
 
@@ -122,6 +128,7 @@ def _nouns() -> list[P.Noun]:
     found = {n for frame in P.FRAMES for n in (*frame.items, *frame.containers, *frame.receivers)}
     found |= {rate.item for frame in P.FRAMES for rate in frame.rates}
     found |= {*P.TRAVEL_UNITS, *P.SAVING_PERIODS, P.HOUR}
+    found |= {*P.EXTRA_ITEMS, *P.EXTRA_CONTAINERS, *P.EXTRA_RECEIVERS}
     return sorted(found, key=lambda n: n.singular)
 
 
@@ -148,10 +155,44 @@ def test_counted_nouns_agree_with_their_number(items) -> None:
 def test_answer_unit_matches_the_answer(items) -> None:
     singular = {n.singular for n in _nouns()} | {"dollar"}
     plural = {n.plural for n in _nouns()} | {"dollars"}
+    nonce = 0
     for p in all_items(items):
         if p.category in ("single_step", "multi_step"):
             unit = p.answer_unit.removesuffix(" per hour")
+            if unit not in singular | plural:  # a made-up noun: train only, still agreeing
+                nonce += 1
+                assert p.source_split == "train" and re.fullmatch("[a-z]+", unit), p
+                assert unit.endswith("s") == (p.answer != "1") or unit[-2:] in "ss", p
+                continue
             assert unit in (singular if p.answer == "1" else plural), (p.answer, p.answer_unit)
+    assert nonce > 50
+
+
+def test_swapped_nouns_are_training_words_only(items) -> None:
+    heldout = {
+        word
+        for frame in P.FRAMES
+        if frame.heldout
+        for n in (*frame.items, *frame.containers, *frame.receivers)
+        for word in (n.singular, n.plural)
+    }
+    extra = {n.singular for n in (*P.EXTRA_ITEMS, *P.EXTRA_CONTAINERS, *P.EXTRA_RECEIVERS)}
+    assert not extra & heldout
+    rng = random.Random(0)
+    made_up = {nonce_noun(rng).singular for _ in range(2000)}
+    assert len(made_up) > 1000 and not made_up & heldout
+    assert not any(find_numbers(word) for word in made_up)
+    swapped_only = {n.plural for n in (*P.EXTRA_ITEMS, *P.EXTRA_CONTAINERS, *P.EXTRA_RECEIVERS)}
+    swapped_only -= {n.plural for frame in P.FRAMES for n in (*frame.items, *frame.containers)}
+    for p in all_items(items, tuple(HELDOUT_SPLITS) + ("test",)):
+        if p.category in ("single_step", "multi_step"):  # the counted noun is the frame's own
+            assert p.answer_unit.removesuffix(" per hour") not in swapped_only, p
+            assert p.answer_unit in {
+                *(n.singular for n in _nouns()),
+                *(n.plural for n in _nouns()),
+                "dollar",
+                "dollars",
+            } or p.answer_unit.endswith(" per hour"), p
 
 
 def test_conjugate() -> None:
@@ -183,40 +224,43 @@ def test_wording_is_varied(items) -> None:
 # ---------------------------------------------------------------- splits and held-out phrasings
 
 
-def test_option_ids_are_unique_and_about_a_fifth_is_held_out() -> None:
+def test_option_ids_are_unique_and_each_tier_holds_out_about_a_fifth() -> None:
     ids = Counter()
     for option in {id(o): o for o in _all_options()}.values():
         ids[option.id] += 1
     assert [i for i, count in ids.items() if count > 1] == []
     assert all("." not in i and "-" not in i and "#" not in i for i in ids)
-    wrappers = [w.heldout for w in P.WRAPPERS]
-    assert 0.18 <= sum(wrappers) / len(wrappers) <= 0.3
-    arithmetic = [p.heldout for p in P.ARITH_WRAPPERS]
-    assert 0.18 <= sum(arithmetic) / len(arithmetic) <= 0.3
-    assert 0.18 <= sum(f.heldout for f in P.FRAMES) / len(P.FRAMES) <= 0.3
-    for kind, (_, cores) in P.ASKS.items():
-        assert any(c.heldout for c in cores) and not all(c.heldout for c in cores), kind
-    for kind, phrases in P.FACTS.items():
-        assert any(f.heldout for f in phrases) and not all(f.heldout for f in phrases), kind
+    assert {o.heldout for o in _all_options()} == {P.TRAIN, P.DEV, P.TEST}
+    for tier in (P.DEV, P.TEST):
+        for table in (P.WRAPPERS, P.ARITH_WRAPPERS, P.FRAMES):
+            assert 0.15 <= sum(o.heldout == tier for o in table) / len(table) <= 0.3, tier
+        tables = [cores for _, cores in P.ASKS.values()] + list(P.FACTS.values())
+        tables += list(P.ARITH_TEMPLATES.values()) + list(P.ARITH_INSTRUCTIONS.values())
+        tables += [P.ARITH_CHAINS, [phrase for phrase, _ in P.ARITH_SHAPES]]
+        for table in tables:  # every choice point has options of each tier, and training ones
+            assert any(o.heldout == tier for o in table), (tier, table[0].id)
+            assert any(o.heldout == P.TRAIN for o in table), table[0].id
 
 
 def test_splits_use_their_own_template_ids(items) -> None:
-    heldout = heldout_template_ids()
     for p in all_items(items, ("train", "test")):
         assert not is_heldout_template(p.template_id), p.template_id
-    frames = {f.id for f in P.FRAMES if f.heldout}
-    wrappers = {w.id for w in P.WRAPPERS if w.heldout}
-    cores = {c.id for _, cs in P.ASKS.values() for c in cs if c.heldout}
-    for p in all_items(items, ("heldout_phrasing",)):
-        parts = re.split(r"[.-]", p.template_id)
-        if p.category in ("single_step", "multi_step"):
-            assert parts[1] in frames and parts[-1] in wrappers and parts[-2] in cores, (
-                p.template_id
-            )
-            assert all(part in heldout for part in parts[3:-3]), p.template_id  # every fact
-        else:
-            phrasing = [part for part in parts[2:] if part not in ("sym", "word")]
-            assert phrasing and all(part in heldout for part in phrasing), p.template_id
+    assert heldout_template_ids() == {o.id for o in _all_options() if o.heldout}
+    for split, tier in HELDOUT_SPLITS.items():
+        own = {o.id for o in _all_options() if o.heldout == tier}
+        frames = {f.id for f in P.FRAMES if f.heldout == tier}
+        wrappers = {w.id for w in P.WRAPPERS if w.heldout == tier}
+        cores = {c.id for _, cs in P.ASKS.values() for c in cs if c.heldout == tier}
+        for p in all_items(items, (split,)):
+            parts = re.split(r"[.-]", p.template_id)
+            if p.category in ("single_step", "multi_step"):
+                assert parts[1] in frames and parts[-1] in wrappers and parts[-2] in cores, (
+                    p.template_id
+                )
+                assert all(part in own for part in parts[3:-3]), p.template_id  # every fact
+            else:
+                phrasing = [part for part in parts[2:] if part not in ("sym", "word")]
+                assert phrasing and all(part in own for part in phrasing), p.template_id
 
 
 _WORD = r"[a-z]+(?:[ -][a-z]+){0,3}?"
@@ -292,7 +336,7 @@ def test_heldout_forms_never_occur_in_train_text(items) -> None:
     for noun in heldout_nouns:
         assert not any(re.search(rf"\b{noun}\b", q, re.IGNORECASE) for q in train), noun
     # the patterns are not vacuous: every held-out question shows at least one of them
-    for p in all_items(items, ("heldout_phrasing",)):
+    for p in all_items(items, tuple(HELDOUT_SPLITS)):
         assert any(form.search(p.question) for _, _, form in forms), p.question
 
 
@@ -302,7 +346,7 @@ def test_test_and_heldout_arithmetic_never_occurs_in_train(items) -> None:
 
     for category in CATEGORIES:
         train = {key(p) for p in items[category, "train"]}
-        for split in ("test", "heldout_phrasing"):
+        for split in ("test", *HELDOUT_SPLITS):
             assert not train & {key(p) for p in items[category, split]}, (category, split)
 
 

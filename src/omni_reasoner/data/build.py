@@ -145,6 +145,7 @@ def collect(config: BuildConfig) -> tuple[list[Candidate], dict]:
     for split, n in (
         ("test", config.n_test_per_category),
         ("heldout_phrasing", config.n_heldout_phrasing_per_category),
+        ("valid_phrasing", config.n_valid_phrasing_per_category),
     ):
         for category in CATEGORIES:
             if n > 0:

@@ -31,6 +31,7 @@ class BuildConfig:
     n_test_per_category: int = 100
     n_heldout_phrasing_per_category: int = 100
     n_valid_per_category: int = 50
+    n_valid_phrasing_per_category: int = 50
     eval_sources: list[str] = field(
         default_factory=lambda: ["gsm8k:test", "svamp", "addsub", "singleop"]
     )

@@ -18,20 +18,22 @@ and fixed-shape phrasings ("Multiply the sum of 12 and 7 by 3.").
 
 Frames: market, bakery, school, farm, toys, party, sports, cafe, animals, travel (speed,
 time, distance) and savings (money put aside towards a goal); held out: garden, library,
-beach.
+beach (dev tier), crafts, pond, camping (test tier).
 
 Held-out phrasings. Every choice point lists its options with stable ids (phrasings.py);
-about a fifth to a quarter of them are marked held out by hand, picked to be new wording
-rather than near-copies of a training option (a different verb or construction, not "what
-is" against "what's"): 3 of the 14 frames, 6 of the 26 question forms, one core per question
-kind, one or two phrasings per fact kind, 5 of the 23 arithmetic wrappers, 2-3 phrasings per
-operation, one instruction per operation and 3 of the 14 fixed-shape phrasings. `train` and `test` never use a held-out
-option; `heldout_phrasing` uses only held-out options wherever a choice point has any
-(names, numbers, tense and layouts are shared). A problem's `template_id` joins the ids of
-its choices, so `is_heldout_template` can tell which side it came from.
+some are marked held out by hand, picked to be new wording rather than near-copies of a
+training option (a different verb or construction, not "what is" against "what's"), in two
+tiers: DEV options make the `valid_phrasing` split (look at its errors, tune the training
+wording against it) and TEST options make `heldout_phrasing` (written before any model saw
+them, never tuned on). Each tier has whole frames, question forms, a core per question kind,
+phrasings per fact kind, arithmetic wrappers, phrasings per operation, instructions and
+fixed-shape phrasings. `train`, `valid` and `test` never use a held-out option; a held-out
+split uses only its tier's options wherever a choice point has any (names, numbers, tense and
+layouts are shared). A problem's `template_id` joins the ids of its choices, so
+`is_heldout_template` can tell which side it came from.
 
 Splits of the arithmetic itself. Each problem's steps hash into one of 10 buckets; bucket 0
-belongs to `test` and `heldout_phrasing`, the rest to `train`, so a test problem's
+belongs to the evaluation splits, the rest to `train`, so a test problem's
 arithmetic never occurs in train under any wording. `generate` is deterministic in
 (category, split, n, seed); each item is rebuilt by `make_problem(category, split, item.seed)`.
 """
@@ -50,8 +52,8 @@ from typing import Any, TypeVar
 from omni_reasoner.data import phrasings as P
 from omni_reasoner.data.problem import CATEGORIES, SPLITS, Problem, Step
 
-HELDOUT_SPLIT = "heldout_phrasing"
-_TEST_BUCKETS = 10  # bucket 0 of the arithmetic goes to test / heldout_phrasing
+SPLIT_TIERS = {"valid_phrasing": P.DEV, "heldout_phrasing": P.TEST}  # other splits: P.TRAIN
+_TEST_BUCKETS = 10  # bucket 0 of the arithmetic goes to the evaluation splits
 _MAX_REDRAWS = 200
 _PREFIX = {
     "arithmetic_short": "as",
@@ -91,11 +93,11 @@ def is_heldout_template(template_id: str) -> bool:
 
 
 def _pick(rng: random.Random, options: Sequence[Option], split: str) -> Option:
-    """An option of the split's side: held-out ones for heldout_phrasing where there are any."""
-    heldout = split == HELDOUT_SPLIT
-    pool = [o for o in options if o.heldout == heldout]  # type: ignore[attr-defined]
-    if not pool and heldout:
-        pool = list(options)
+    """An option of the split's tier where the choice point has any, else a training one."""
+    tier = SPLIT_TIERS.get(split, P.TRAIN)
+    pool = [o for o in options if o.heldout == tier]  # type: ignore[attr-defined]
+    if not pool:
+        pool = [o for o in options if o.heldout == P.TRAIN]  # type: ignore[attr-defined]
     return rng.choice(pool)
 
 
@@ -474,15 +476,50 @@ _PLANS: dict[tuple[str, str], list[tuple[Planner, int, str]]] = {
     ("multi_step", "savings"): _variants(_savings, "plus", "goal"),
 }
 _FRAMES = {
-    False: [frame for frame in P.FRAMES if not frame.heldout],
-    True: [frame for frame in P.FRAMES if frame.heldout],
+    tier: [frame for frame in P.FRAMES if frame.heldout == tier]
+    for tier in (P.TRAIN, P.DEV, P.TEST)
 }
 _LAYOUT_IDS = [layout for layout, _ in P.LAYOUTS]
 _LAYOUT_WEIGHTS = [weight for _, weight in P.LAYOUTS]
 _PLACES = {"if": ("any",), "qf": ("any", "alone"), "ctx": ("any", "alone", "end")}
 
 
-def _words_for(rng: random.Random, frame: P.Frame, plan: _Plan) -> _Words:
+NOUN_SWAP = {"item": 0.35, "container": 0.25, "receiver": 0.25}  # train only
+_KNOWN_NOUNS = {
+    word
+    for frame in P.FRAMES
+    for noun in (*frame.items, *frame.containers, *frame.receivers, *(r.item for r in frame.rates))
+    for word in (noun.singular, noun.plural)
+}
+_NUMBER_WORDS = re.compile(r"one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty")
+
+
+def nonce_noun(rng: random.Random) -> P.Noun:
+    """A made-up countable noun ("blick", "tramoon") that is no number word."""
+    while True:
+        word = "".join(
+            rng.choice(P.NONCE_ONSETS) + rng.choice(P.NONCE_VOWELS)
+            for _ in range(rng.choice((1, 2)))
+        )
+        word += rng.choice(P.NONCE_CODAS)
+        if len(word) >= 3 and not _NUMBER_WORDS.search(word) and word not in _KNOWN_NOUNS:
+            return P.N(word)
+
+
+def _swapped_nouns(rng: random.Random) -> dict[str, P.Noun]:
+    """Now and then another item, container or receiver than the frame's own; items are
+    made-up words two times in five of those."""
+    swapped = {}
+    if rng.random() < NOUN_SWAP["item"]:
+        swapped["item"] = nonce_noun(rng) if rng.random() < 0.4 else rng.choice(P.EXTRA_ITEMS)
+    if rng.random() < NOUN_SWAP["container"]:
+        swapped["container"] = rng.choice(P.EXTRA_CONTAINERS)
+    if rng.random() < NOUN_SWAP["receiver"]:
+        swapped["receiver"] = rng.choice(P.EXTRA_RECEIVERS)
+    return swapped
+
+
+def _words_for(rng: random.Random, frame: P.Frame, plan: _Plan, split: str) -> _Words:
     (x_name, x_gender), (y_name, _) = rng.sample(P.NAMES, 2)
     subject, obj, possessive = P.PRONOUNS[x_gender]
     tense = "present" if rng.random() < 0.7 else "past"
@@ -507,6 +544,8 @@ def _words_for(rng: random.Random, frame: P.Frame, plan: _Plan) -> _Words:
             "container": rng.choice(frame.containers),
             "receiver": rng.choice(frame.receivers),
         }
+        if split == "train":
+            nouns |= _swapped_nouns(rng)
     else:
         nouns = {"unit": rng.choice(P.TRAVEL_UNITS), "period": rng.choice(P.SAVING_PERIODS)}
     nouns |= {"hour": P.HOUR, "dollar": DOLLAR} | plan.nouns
@@ -540,7 +579,7 @@ def _arrange(layout: str, facts: list[str], question: str) -> str:
 
 
 def _word_problem(category: str, split: str, rng: random.Random) -> _Made | None:
-    frame = rng.choice(_FRAMES[split == HELDOUT_SPLIT])
+    frame = rng.choice(_FRAMES[SPLIT_TIERS.get(split, P.TRAIN)])
     plans = [
         (p, w) for p, w, need in _PLANS[(category, frame.kind)] if not need or getattr(frame, need)
     ]
@@ -551,7 +590,7 @@ def _word_problem(category: str, split: str, rng: random.Random) -> _Made | None
             break
     else:
         return None
-    words = _words_for(rng, frame, plan)
+    words = _words_for(rng, frame, plan, split)
     layout = rng.choices(_LAYOUT_IDS, _LAYOUT_WEIGHTS)[0]
     if layout == "and" and len(plan.facts) < 2:
         layout = "ctx"

@@ -1,8 +1,13 @@
 """Wording tables for the procedural generator (generator.py reads them; no logic here).
 
-Every choice point is a list of options with a stable id. Options made with `H(...)` are
-held out: only the `heldout_phrasing` split uses them, and wherever a choice point has
-held-out options, that split uses nothing else. Ids are unique across all tables.
+Every choice point is a list of options with a stable id. Some options are held out of
+training, in two tiers that never mix:
+  DEV   (`D(...)`, `CD(...)`, `heldout=DEV`): only the `valid_phrasing` split uses them. Look at
+        its errors and tune the training wording against it.
+  TEST  (`H(...)`, `CH(...)`, `heldout=TEST`): only the `heldout_phrasing` split uses them.
+        Written before any model saw them; never tune anything on it.
+Wherever a choice point has options of a split's tier, that split uses nothing else (and
+otherwise training options). Ids are unique across all tables.
 
 Template mini-language (filled by generator._Words):
   {X} {Y}        names;  {S} = X again as subject ("she" or the name);  {Xq} {Yq} = in questions
@@ -18,6 +23,8 @@ Template mini-language (filled by generator._Words):
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+TRAIN, DEV, TEST = "", "dev", "test"  # an option's `heldout` tier
 
 
 @dataclass(frozen=True)
@@ -43,15 +50,19 @@ def N(singular: str, plural: str = "") -> Noun:
 class Phrase:
     id: str
     text: str
-    heldout: bool = False
+    heldout: str = TRAIN
 
 
 def T(id: str, text: str) -> Phrase:
     return Phrase(id, text)
 
 
+def D(id: str, text: str) -> Phrase:
+    return Phrase(id, text, heldout=DEV)
+
+
 def H(id: str, text: str) -> Phrase:
-    return Phrase(id, text, heldout=True)
+    return Phrase(id, text, heldout=TEST)
 
 
 # ------------------------------------------------------------------ grammar
@@ -71,6 +82,8 @@ IRREGULAR_VERBS = {  # base: (third person singular, past)
     "lend": ("lends", "lent"), "build": ("builds", "built"), "lay": ("lays", "laid"),
     "travel": ("travels", "traveled"), "shop": ("shops", "shopped"), "wrap": ("wraps", "wrapped"),
     "feed": ("feeds", "fed"), "begin": ("begins", "began"),
+    "set": ("sets", "set"), "hang": ("hangs", "hung"), "grab": ("grabs", "grabbed"),
+    "string": ("strings", "strung"), "sew": ("sews", "sewed"), "release": ("releases", "released"),
 }  # fmt: skip
 
 PRONOUNS = {"she": ("she", "her", "her"), "he": ("he", "him", "his")}  # subject, object, possessive
@@ -102,7 +115,7 @@ class Rate:
 class Frame:
     id: str
     kind: str  # "objects", "travel" or "savings": which problem plans fit
-    heldout: bool = False
+    heldout: str = TRAIN
     items: tuple[Noun, ...] = ()
     kinds: tuple[str, ...] = ()  # adjectives for "5 red and 3 blue ..."
     containers: tuple[Noun, ...] = ()
@@ -214,9 +227,10 @@ FRAMES = (
     ),
     Frame("travel", "travel"),
     Frame("savings", "savings"),
-    # Held out: whole scenes whose nouns and verbs never occur in train or test.
+    # Held out (DEV tier, for valid_phrasing): whole scenes whose nouns and verbs never
+    # occur in train or test.
     Frame(
-        "garden", "objects", heldout=True,
+        "garden", "objects", heldout=DEV,
         items=(N("tomato"), N("carrot"), N("strawberry"), N("pepper"), N("cucumber")),
         kinds=("red", "yellow"),
         containers=(N("basket"), N("crate"), N("bucket")),
@@ -227,7 +241,7 @@ FRAMES = (
         money=True,
     ),
     Frame(
-        "library", "objects", heldout=True,
+        "library", "objects", heldout=DEV,
         items=(N("book"), N("magazine"), N("comic"), N("map"), N("poster")),
         kinds=("new", "old"),
         containers=(N("bag"), N("box"), N("cart")),
@@ -238,7 +252,7 @@ FRAMES = (
         money=True,
     ),
     Frame(
-        "beach", "objects", heldout=True,
+        "beach", "objects", heldout=DEV,
         items=(N("seashell"), N("pebble"), N("starfish", "starfish"),
                N("piece of sea glass", "pieces of sea glass")),
         kinds=("white", "pink", "striped"),
@@ -247,7 +261,67 @@ FRAMES = (
         receivers=(N("sibling"), N("friend"), N("cousin")),
         rates=(Rate("find", N("seashell"), HOUR), Rate("build", N("sandcastle"), HOUR)),
     ),
+    # Held out (TEST tier, for heldout_phrasing only).
+    Frame(
+        "crafts", "objects", heldout=TEST,
+        items=(N("bead"), N("button"), N("ribbon"), N("feather"), N("sequin")),
+        kinds=("silver", "purple", "round"),
+        containers=(N("tin"), N("pouch"), N("drawer")),
+        gain=("order", "collect", "find"), loss=("use up", "give away", "lose"),
+        receivers=(N("sister"), N("classmate"), N("neighbor")),
+        rates=(Rate("sew", N("button"), HOUR, gathers=False), Rate("string", N("bead"), MINUTE)),
+        money=True,
+    ),
+    Frame(
+        "pond", "objects", heldout=TEST,
+        items=(N("goldfish", "goldfish"), N("snail"), N("frog"), N("tadpole"), N("water lily", "water lilies")),
+        kinds=("orange", "spotted"),
+        containers=(N("tank"), N("bowl"), N("tub")),
+        gain=("catch", "buy", "get"), loss=("release", "give away", "sell"),
+        receivers=(N("pond keeper"), N("neighbor"), N("friend")),
+        rates=(Rate("catch", N("tadpole"), HOUR), Rate("feed", N("fish", "fish"), MINUTE, gathers=False)),
+        money=True,
+    ),
+    Frame(
+        "camping", "objects", heldout=TEST,
+        items=(N("marshmallow"), N("flashlight"), N("tent peg"), N("log"), N("sleeping bag")),
+        kinds=("large", "tiny"),
+        containers=(N("backpack"), N("sack"), N("crate")),
+        gain=("pack", "gather", "buy"), loss=("lose", "give away", "leave behind"),
+        receivers=(N("camper"), N("scout"), N("hiker")),
+        rates=(Rate("chop", N("log"), HOUR), Rate("hike", N("mile"), HOUR, gathers=False)),
+        money=True,
+    ),
 )  # fmt: skip
+
+# Training only: nouns swapped into objects frames now and then, so that the model treats the
+# item, container and receiver as words to copy rather than parts of memorised templates
+# (held-out frames bring nouns it never saw). None of them is a noun of a held-out frame.
+EXTRA_ITEMS = tuple(N(w) for w in (
+    "stamp", "coin", "cup", "plate", "spoon", "sock", "glove", "scarf", "brick", "block", "kite",
+    "drum", "lamp", "vase", "rock", "acorn", "pinecone", "flower", "rose", "tulip", "daisy",
+    "ticket", "badge", "medal", "trophy", "coupon", "envelope", "postcard", "mug", "towel",
+    "pillow", "blanket", "chair", "shirt", "shoe", "boot", "belt", "necklace", "bracelet",
+    "clock", "key", "battery", "bulb", "nail", "screw", "hammer", "comb", "mirror", "sponge",
+    "pot", "pan", "kettle", "cherry", "grape", "plum", "mango", "kiwi", "lime", "onion", "bean",
+    "nut", "pie", "donut", "waffle", "pretzel", "cracker", "candy", "lollipop", "puppy", "kitten",
+    "hamster", "parrot", "turtle", "pony", "lamb", "bee", "ant", "ladybug", "butterfly", "owl",
+    "bush", "sapling", "doll", "teddy bear", "puzzle", "domino", "paper clip", "rubber band",
+    "folder", "ruler", "glue stick", "paintbrush", "toy boat", "toy train", "umbrella", "helmet",
+)) + (N("leaf", "leaves"), N("calf", "calves"), N("photo", "photos"), N("piano", "pianos"))  # fmt: skip
+EXTRA_CONTAINERS = tuple(N(w) for w in (
+    "bin", "carton", "chest", "barrel", "trunk", "cupboard", "locker", "wagon", "suitcase",
+    "cabinet", "envelope", "shoebox",
+)) + (N("shelf", "shelves"),)  # fmt: skip
+EXTRA_RECEIVERS = tuple(N(w) for w in (
+    "kid", "visitor", "teacher", "coworker", "relative", "roommate", "helper", "volunteer",
+    "nephew", "niece", "aunt", "uncle", "grandparent",
+))  # fmt: skip
+# Made-up nouns ("blick", "tramoons") are built from these syllables.
+NONCE_ONSETS = ("b", "bl", "br", "d", "dr", "f", "fl", "g", "gl", "gr", "k", "kl", "m", "n",
+                "p", "pl", "pr", "sk", "sl", "sn", "st", "t", "tr", "v", "w", "z")  # fmt: skip
+NONCE_VOWELS = ("a", "e", "i", "o", "u", "oo", "ee", "ai", "oa")
+NONCE_CODAS = ("", "b", "d", "g", "k", "m", "n", "p", "t", "x", "sk", "nd", "mp", "ck")
 
 TRAVEL_MODES = (  # verb, -ing form, speed range per hour
     ("walk", "walking", 3, 6), ("run", "running", 6, 12), ("cycle", "cycling", 10, 25),
@@ -267,25 +341,36 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("has1", "{X} {v:have} {n:item}"),
         T("has2", "{X} {v:start} with {n:item}"),
         T("has3", "there {be:n} {n:item} in {Xposs} {container}"),
-        H("has4", "{X} {v:keep} a stash of {n:item}"),
+        D("has4", "{X} {v:keep} a stash of {n:item}"),
         T("has5", "{X} {v:have} a {container} with {n:item} in it"),
-        H("has6", "{X} {v:count} {n:item} in {her} {container}"),
+        D("has6", "{X} {v:count} {n:item} in {her} {container}"),
+        H("has7", "{Xposs} collection {v:be} made up of {n:item}"),
+        H("has8", "{X} {v:look} after {n:item}"),
+        T("has9", "{X} {v:keep} {n:item} at home"),
+        T("has10", "{X} {v:store} {n:item} in {her} room"),
     ),
     "gain": (
         T("gain1", "{S} {v:gain} {n} more {item:n}"),
         T("gain2", "then {S} {v:gain} {n:item}"),
         T("gain3", "after that, {S} {v:gain} {n} more"),
-        H("gain4", "later on {S} also {v:gain} {n:item}"),
+        D("gain4", "later on {S} also {v:gain} {n:item}"),
         T("gain5", "{S} {v:gain} {n} additional {item:n}"),
-        H("gain6", "next, {S} {v:gain} {n:item} on top of that"),
+        D("gain6", "next, {S} {v:gain} {n:item} on top of that"),
+        H("gain7", "{S} {v:add} {n:item} to the pile"),
+        T("gain8", "{S} {v:gain} another {n:item}"),
+        T("gain9", "soon {S} {v:gain} {n:item} more"),
     ),
     "loss": (
         T("loss1", "{S} {v:loss} {n} of them"),
         T("loss2", "{S} {v:loss} {n:item}"),
         T("loss3", "then {S} {v:loss} {n}"),
-        H("loss4", "a little later {S} {v:loss} {n} of the {items}"),
+        D("loss4", "a little later {S} {v:loss} {n} of the {items}"),
         T("loss5", "{S} {v:loss} {n} of {her} {items}"),
-        H("loss6", "{S} {v:part} with {n} of them"),
+        D("loss6", "{S} {v:part} with {n} of them"),
+        H("loss7", "{S} {v:get} rid of {n} of them"),
+        H("loss8", "{S} {v:end} up without {n} of them"),
+        T("loss9", "{S} {v:loss} {n} of the {items}"),
+        T("loss10", "later, {S} {v:loss} {n:item}"),
     ),
     "two": (  # n, m >= 2
         T("two1", "{X} {v:have} {n} {kind1} {items} and {m} {kind2} {items}"),
@@ -294,193 +379,255 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
             "in {Xposs} {container} there {be:n} {n} {kind1} {items} and {m} {kind2} {items}",
         ),
         T("two3", "{X} {v:have} {n} {items} that {vp:be} {kind1} and {m} that {vp:be} {kind2}"),
-        H("two4", "{Xposs} {container} {v:hold} a mix of {n} {kind1} and {m} {kind2} {items}"),
-        H("two5", "{n} of {Xposs} {items} {vp:be} {kind1} and the other {m} {vp:be} {kind2}"),
+        D("two4", "{Xposs} {container} {v:hold} a mix of {n} {kind1} and {m} {kind2} {items}"),
+        D("two5", "{n} of {Xposs} {items} {vp:be} {kind1} and the other {m} {vp:be} {kind2}"),
+        H("two6", "among {Xposs} {items}, {n} {vp:be} {kind1} while {m} {vp:be} {kind2}"),
+        T("two7", "{X} {v:have} {n} {kind1} {items}, plus {m} {kind2} ones"),
     ),
     "groups": (  # n containers with m items each
         T("grp1", "{X} {v:have} {n:container} with {m:item} in each"),
         T("grp2", "{X} {v:gain} {n:container} of {items}, and each {container} {v:hold} {m}"),
         T("grp3", "{X} {v:keep} {m:item} in each of {n} {containers}"),
-        H("grp4", "{X} {v:fill} {n:container} and {v:put} {m:item} into every one"),
+        D("grp4", "{X} {v:fill} {n:container} and {v:put} {m:item} into every one"),
         T("grp5", "{X} {v:have} {n:container}, and there {vp:be} {m:item} in each one"),
-        H("grp6", "{X} {v:line} up {n:container}, each holding {m:item}"),
+        D("grp6", "{X} {v:line} up {n:container}, each holding {m:item}"),
+        H("grp7", "{X} {v:set} out {n:container} holding {m:item} apiece"),
+        T("grp8", "{X} {v:have} {n:container}; each {container} {v:contain} {m:item}"),
     ),
     "share": (  # among n receivers
         T("shr1", "{S} {v:share} them equally among {n:receiver}"),
         T("shr2", "{S} {v:divide} them equally between {n:receiver}"),
         T("shr3", "{S} {v:give} them all to {n:receiver}, the same number to each"),
-        H("shr4", "{S} {v:split} them evenly among {n:receiver}"),
+        D("shr4", "{S} {v:split} them evenly among {n:receiver}"),
         T("shr5", "{S} {v:hand} them out equally to {n:receiver}"),
-        H("shr6", "{n:receiver} {vp:get} an equal share of them"),
+        D("shr6", "{n:receiver} {vp:get} an equal share of them"),
+        H("shr7", "{S} {v:distribute} them fairly among {n:receiver}"),
+        T("shr8", "{S} {v:give} each of {n:receiver} an equal number of them"),
     ),
     "pack": (  # n per container
         T("pack1", "{S} {v:put} them into {containers} with {n:item} in each"),
         T("pack2", "{S} {v:pack} them in {containers} of {n}"),
         T("pack3", "{S} {v:put} {n:item} in each {container}"),
-        H("pack4", "{S} {v:arrange} them so that every {container} {v:get} exactly {n}"),
+        D("pack4", "{S} {v:arrange} them so that every {container} {v:get} exactly {n}"),
         T("pack5", "{S} {v:sort} them into {containers} of {n} each"),
-        H("pack6", "{S} {v:bundle} them in groups of {n}, one group per {container}"),
+        D("pack6", "{S} {v:bundle} them in groups of {n}, one group per {container}"),
+        H("pack7", "{S} {v:load} them into {containers}, {n} to a {container}"),
+        T("pack8", "{S} {v:place} {n:item} in every {container}"),
     ),
     "need": (
         T("need1", "{X} {v:need} {n:item}"),
         T("need2", "{X} {v:want} to have {n:item}"),
-        H("need3", "{X} {v:hope} to collect {n:item}"),
+        D("need3", "{X} {v:hope} to collect {n:item}"),
+        H("need4", "{Xposs} target {v:be} {n:item}"),
+        T("need5", "{X} {v:need} a total of {n:item}"),
     ),
     "already": (
         T("alr1", "{S} already {v:have} {n}"),
         T("alr2", "so far {S} {v:have} {n:item}"),
         T("alr3", "{S} {v:have} {n} of them already"),
-        H("alr4", "{S} currently {v:have} {n}"),
+        D("alr4", "{S} currently {v:have} {n}"),
+        H("alr5", "at the moment {S} {v:hold} {n}"),
+        T("alr6", "{S} {v:have} {n} right now"),
     ),
     "stock": (  # items owned before a rate plan
         T("stk1", "{X} already {v:have} {n:item}"),
         T("stk2", "{X} {v:begin} with {n:item}"),
-        H("stk3", "{X} {v:have} {n:item} left over from earlier"),
+        D("stk3", "{X} {v:have} {n:item} left over from earlier"),
+        H("stk4", "{X} {v:kick} off with {n:item} on hand"),
+        T("stk5", "{X} {v:have} {n:item} to start with"),
     ),
     # objects: a second person
     "has_y": (
         T("hy1", "{Y} {v:have} {n:item}"),
         T("hy2", "{Y} {v:have} {n}"),
         T("hy3", "{Y}'s {container} {v:hold} {n:item}"),
-        H("hy4", "{Y} {v:own} {n:item}"),
+        D("hy4", "{Y} {v:own} {n:item}"),
+        H("hy5", "{Y} {v:carry} {n:item}"),
+        T("hy6", "{Y} {v:keep} {n:item}"),
     ),
     "more_y": (
         T("mry1", "{Y} {v:have} {n} more {item:n} than {X}"),
         T("mry2", "{Y} {v:have} {n:item} more than {X}"),
         T("mry4", "{Y} {v:have} {n} {item:n} more than {X} {v:do}"),
-        H("mry3", "{Y}'s pile {v:be} {n} {item:n} bigger than {X}'s"),
+        D("mry3", "{Y}'s pile {v:be} {n} {item:n} bigger than {X}'s"),
+        H("mry5", "{Y} {v:hold} {n} {item:n} beyond what {X} {v:have}"),
+        T("mry6", "compared with {X}, {Y} {v:have} {n} more {item:n}"),
     ),
     "fewer_y": (
         T("fwy1", "{Y} {v:have} {n} fewer {item:n} than {X}"),
         T("fwy2", "{Y} {v:have} {n:item} fewer than {X}"),
         T("fwy3", "{Y} {v:have} {n} less {item:n} than {X}"),
         T("fwy5", "{Y} {v:have} {n} {item:n} fewer than {X} {v:do}"),
-        H("fwy4", "{Y}'s pile {v:be} {n} {item:n} smaller than {X}'s"),
+        D("fwy4", "{Y}'s pile {v:be} {n} {item:n} smaller than {X}'s"),
+        H("fwy6", "{Y} {v:be} {n} {item:n} short of {X}"),
+        T("fwy7", "compared with {X}, {Y} {v:have} {n} fewer {item:n}"),
     ),
     "times_y": (
         T("tmy1", "{Y} {v:have} {n} times as many {items} as {X}"),
         T("tmy2", "{Y} {v:have} {n} times the number of {items} that {X} {v:have}"),
-        H("tmy3", "{Y}'s pile {v:be} {n} times the size of {X}'s"),
+        D("tmy3", "{Y}'s pile {v:be} {n} times the size of {X}'s"),
+        H("tmy4", "for every {item} {X} {v:have}, {Y} {v:have} {n}"),
+        T("tmy5", "{Y} {v:have} {n} times more {items} than {X}"),
     ),
     # objects: rates
     "rate": (
         T("rate1", "{X} {v:make} {n:item} every {period}"),
         T("rate2", "every {period}, {X} {v:make} {n:item}"),
         T("rate3", "{X} {v:make} {n:item} each {period}"),
-        H("rate4", "in a typical {period} {X} {v:make} {n:item}"),
+        D("rate4", "in a typical {period} {X} {v:make} {n:item}"),
         T("rate5", "{X} {v:make} {n:item} per {period}"),
+        H("rate6", "{Xposs} pace {v:be} {n:item} a {period}"),
+        T("rate7", "{X} {v:make} {n:item} in one {period}"),
     ),
     "duration": (
         T("dur1", "{S} {v:do} this for {n:period}"),
         T("dur2", "{S} {v:keep} this up for {n:period}"),
         T("dur3", "this {v:go} on for {n:period}"),
-        H("dur4", "{S} {v:stick} with it for {n:period}"),
+        D("dur4", "{S} {v:stick} with it for {n:period}"),
+        H("dur5", "{S} {v:continue} like that for {n:period}"),
+        T("dur6", "{S} {v:work} like this for {n:period}"),
     ),
     "rate_for": (  # n per period for m periods
         T("rfor1", "{X} {v:make} {n:item} each {period} for {m:period}"),
         T("rfor2", "for {m:period}, {X} {v:make} {n:item} every {period}"),
-        H("rfor3", "during {m:period} {X} {v:make} {n:item} per {period}"),
+        D("rfor3", "during {m:period} {X} {v:make} {n:item} per {period}"),
+        H("rfor4", "across {m:period}, {X} {v:make} {n:item} a {period}"),
+        T("rfor5", "{X} {v:make} {n:item} each {period}, {m:period} in a row"),
     ),
     "rate_then": (  # m >= 2
         T("rthen1", "then {S} {v:make} {n:item} each {period} for {m:period}"),
         T("rthen2", "after that, {S} {v:make} {n:item} every {period} for another {m:period}"),
-        H("rthen3", "in the following {m:period} {S} {v:make} {n:item} per {period}"),
+        D("rthen3", "in the following {m:period} {S} {v:make} {n:item} per {period}"),
+        H("rthen4", "for the next {m:period} the pace {v:change} to {n:item} a {period}"),
+        T("rthen5", "later {S} {v:make} {n:item} each {period} for {m:period}"),
     ),
     # objects: money
     "price": (
         T("prc1", "each {item} {v:cost} {$n}"),
         T("prc2", "{items} {vp:cost} {$n} each"),
         T("prc3", "one {item} {v:cost} {$n}"),
-        H("prc4", "the price of a single {item} {v:be} {$n}"),
+        D("prc4", "the price of a single {item} {v:be} {$n}"),
         T("prc5", "{items} {vp:sell} for {$n} each"),
-        H("prc6", "a single {item} {v:go} for {$n}"),
+        D("prc6", "a single {item} {v:go} for {$n}"),
+        H("prc7", "{items} {vp:be} priced at {$n} apiece"),
+        T("prc8", "a {item} {v:cost} {$n}"),
     ),
     "buy": (
         T("buy1", "{X} {v:buy} {n:item}"),
         T("buy2", "{X} {v:go} to the shop and {v:buy} {n:item}"),
-        H("buy3", "{X} {v:shop} for {n:item}"),
+        D("buy3", "{X} {v:shop} for {n:item}"),
         T("buy4", "{X} {v:get} {n:item} at the store"),
-        H("buy5", "{X} {v:purchase} {n:item}"),
+        D("buy5", "{X} {v:purchase} {n:item}"),
+        H("buy6", "{X} {v:pick} out {n:item} to take home"),
+        T("buy7", "{X} {v:order} {n:item}"),
     ),
     "paid": (  # n items for m dollars, n >= 2
         T("paid1", "{X} {v:pay} {$m} for {n:item}"),
         T("paid2", "{X} {v:buy} {n:item} for {$m} in total"),
         T("paid3", "{n:item} {vp:cost} {X} {$m} altogether"),
-        H("paid4", "{X} {v:spend} {$m} on {n:item}, all at the same price"),
+        D("paid4", "{X} {v:spend} {$m} on {n:item}, all at the same price"),
+        H("paid5", "{n:item} {vp:set} {X} back {$m}"),
+        T("paid6", "{X} {v:pay} a total of {$m} for {n:item}"),
     ),
     "wallet": (
         T("wal1", "{X} {v:have} {$n}"),
         T("wal2", "{X} {v:have} {$n} in {her} wallet"),
         T("wal3", "{X} {v:go} to the shop with {$n}"),
-        H("wal4", "{X} {v:bring} {$n} along"),
+        D("wal4", "{X} {v:bring} {$n} along"),
+        H("wal5", "{X} {v:carry} {$n} in {her} pocket"),
+        T("wal6", "{X} {v:start} the day with {$n}"),
     ),
     "spend": (
         T("spd1", "{S} {v:spend} {$n} on {items}"),
         T("spd2", "{S} {v:buy} some {items} for {$n}"),
-        H("spd3", "{S} {v:use} {$n} of it to pay for {items}"),
+        D("spd3", "{S} {v:use} {$n} of it to pay for {items}"),
         T("spd4", "{S} {v:pay} {$n} for some {items}"),
+        H("spd5", "{S} {v:drop} {$n} on {items}"),
+        T("spd6", "{S} {v:spend} {$n} buying {items}"),
     ),
     "buy_at": (  # n items at m dollars each, n >= 2
         T("bat1", "{S} {v:buy} {n:item} at {$m} each"),
         T("bat2", "{S} {v:buy} {n:item} that {vp:cost} {$m} each"),
         T("bat3", "{S} {v:buy} {n:item} for {$m} each"),
-        H("bat4", "{S} {v:pick} up {n:item} priced at {$m} each"),
+        D("bat4", "{S} {v:pick} up {n:item} priced at {$m} each"),
+        H("bat5", "{S} {v:grab} {n:item}, {$m} apiece"),
+        T("bat6", "{S} {v:buy} {n:item} costing {$m} each"),
     ),
     # travel: speeds in {units} per hour
     "speed_time": (  # n per hour for m hours
         T("spt1", "{X} {v:travel} at {n} {units} per hour for {m:hour}"),
         T("spt2", "for {m:hour}, {X} {v:travel} at {n} {units} per hour"),
         T("spt3", "{X} {v:travel} for {m:hour} at a speed of {n} {units} per hour"),
-        H("spt4", "{X} {v:spend} {m:hour} {traveling} at {n} {units} per hour"),
+        D("spt4", "{X} {v:spend} {m:hour} {traveling} at {n} {units} per hour"),
+        H("spt5", "{X} {v:keep} up {n} {units} per hour for {m:hour}"),
+        T("spt6", "{X} {v:travel} {m:hour} at {n} {units} per hour"),
     ),
     "speed": (
         T("spe1", "{X} {v:travel} at {n} {units} per hour"),
         T("spe2", "{Xposs} speed {v:be} {n} {units} per hour"),
         T("spe3", "{X} {v:travel} {n} {units} every hour"),
-        H("spe4", "{X} {v:cover} {n} {units} in one hour"),
+        D("spe4", "{X} {v:cover} {n} {units} in one hour"),
+        H("spe5", "{X} {v:go} {n} {units} in each hour"),
+        T("spe6", "{X} {v:travel} at a speed of {n} {units} per hour"),
     ),
     "leg2": (
         T("leg1", "then {S} {v:travel} at {n} {units} per hour for {m:hour}"),
         T("leg2", "after that, {S} {v:travel} for {m:hour} at {n} {units} per hour"),
-        H("leg3", "for the last part {S} {v:switch} to {n} {units} per hour for {m:hour}"),
+        D("leg3", "for the last part {S} {v:switch} to {n} {units} per hour for {m:hour}"),
+        H("leg4", "{S} then {v:do} {n} {units} per hour for {m:hour}"),
+        T("leg5", "next, {S} {v:travel} for {m:hour} at {n} {units} per hour"),
     ),
     "trip": (
         T("trip1", "{X} {v:need} to {travel} {n:unit}"),
         T("trip2", "{Xposs} trip {v:be} {n:unit} long"),
         T("trip3", "{X} {v:plan} a trip of {n:unit}"),
-        H("trip4", "{Xposs} destination {v:be} {n:unit} away"),
+        D("trip4", "{Xposs} destination {v:be} {n:unit} away"),
+        H("trip5", "{X} {v:have} a journey of {n:unit} ahead"),
+        T("trip6", "{X} {v:want} to {travel} a distance of {n:unit}"),
     ),
     "covered": (  # n units in m hours
         T("cov1", "{X} {v:travel} {n:unit} in {m:hour}"),
         T("cov2", "it {v:take} {X} {m:hour} to {travel} {n:unit}"),
-        H("cov3", "in {m:hour} {X} {v:manage} {n:unit}"),
+        D("cov3", "in {m:hour} {X} {v:manage} {n:unit}"),
+        H("cov4", "{X} {v:complete} {n:unit} over {m:hour}"),
+        T("cov5", "{X} {v:travel} a distance of {n:unit} in {m:hour}"),
     ),
     # savings
     "save_rate": (
         T("svr1", "{X} {v:save} {$n} every {period}"),
         T("svr2", "each {period}, {X} {v:put} {$n} into {her} piggy bank"),
         T("svr3", "{X} {v:put} aside {$n} a {period}"),
-        H("svr4", "{X} {v:earn} {$n} per {period} from chores and {v:keep} all of it"),
+        D("svr4", "{X} {v:earn} {$n} per {period} from chores and {v:keep} all of it"),
+        H("svr5", "{X} {v:set} {$n} aside each {period}"),
+        T("svr6", "{X} {v:save} {$n} each {period}"),
     ),
     "save_for": (
         T("svf1", "{S} {v:do} this for {n:period}"),
         T("svf2", "{S} {v:save} like this for {n:period}"),
-        H("svf3", "{S} {v:keep} saving for {n:period}"),
+        D("svf3", "{S} {v:keep} saving for {n:period}"),
+        H("svf4", "{S} {v:continue} that for {n:period}"),
+        T("svf5", "{S} {v:save} for {n:period} in a row"),
     ),
     "goal": (
         T("goal1", "{X} {v:want} to buy {thing} that {v:cost} {$n}"),
         T("goal2", "{X} {v:be} saving up for {thing} costing {$n}"),
-        H("goal3", "{X} {v:dream} of owning {thing} priced at {$n}"),
+        D("goal3", "{X} {v:dream} of owning {thing} priced at {$n}"),
+        H("goal4", "{X} {v:have} {her} eye on {thing} that {v:sell} for {$n}"),
+        T("goal5", "{X} {v:want} {thing} that {v:cost} {$n}"),
     ),
     "saved": (
         T("svd1", "{S} already {v:have} {$n} saved"),
         T("svd2", "{S} {v:have} {$n} in {her} piggy bank already"),
-        H("svd3", "{S} {v:start} off with {$n}"),
+        D("svd3", "{S} {v:start} off with {$n}"),
+        H("svd4", "{S} {v:have} {$n} tucked away already"),
+        T("svd5", "{S} {v:have} {$n} already"),
     ),
     "gift": (
         T("gift1", "{S} {v:get} {$n} from {her} grandmother"),
         T("gift2", "{Xposs} uncle {v:give} {obj} {$n}"),
-        H("gift3", "for {her} birthday {S} {v:receive} another {$n}"),
+        D("gift3", "for {her} birthday {S} {v:receive} another {$n}"),
+        H("gift4", "{S} {v:be} given {$n} by a neighbor"),
+        T("gift5", "{S} {v:receive} {$n} as a gift"),
     ),
 }
 
@@ -501,15 +648,19 @@ class Core:
     direct: str
     embedded: str
     relative: str = ""  # defaults to embedded
-    heldout: bool = False
+    heldout: str = TRAIN
 
 
 def C(id: str, direct: str, embedded: str, relative: str = "") -> Core:
     return Core(id, direct, embedded, relative or embedded)
 
 
+def CD(id: str, direct: str, embedded: str, relative: str = "") -> Core:
+    return Core(id, direct, embedded, relative or embedded, heldout=DEV)
+
+
 def CH(id: str, direct: str, embedded: str, relative: str = "") -> Core:
-    return Core(id, direct, embedded, relative or embedded, heldout=True)
+    return Core(id, direct, embedded, relative or embedded, heldout=TEST)
 
 
 COUNT_WH = (("how many {items}", "the number of {items}"),)
@@ -522,13 +673,17 @@ _NOW = (
     C("now1", "{v:do} {Xq} have {now}", "{Xq} {v:have} {now}"),
     C("now2", "{v:do} {Xq} have in the end", "{Xq} {v:have} in the end"),
     C("now3", "{v:do} {Xq} end up with", "{Xq} {v:end} up with"),
-    CH("now4", "{v:do} {Xq} have at this point", "{Xq} {v:have} at this point"),
+    CD("now4", "{v:do} {Xq} have at this point", "{Xq} {v:have} at this point"),
+    CH("now5", "{v:do} {Xq} hold {now}", "{Xq} {v:hold} {now}"),
+    C("now6", "{v:do} {Xq} have after all that", "{Xq} {v:have} after all that"),
 )
 _LEFT = (
     C("left1", "{v:do} {Xq} have left", "{Xq} {v:have} left"),
     C("left2", "{vp:be} left", "{vp:be} left", "that {vp:be} left"),
     C("left3", "{vp:remain}", "{vp:remain}", "that {vp:remain}"),
-    CH("left4", "{v:do} {Xq} still have", "{Xq} still {v:have}"),
+    CD("left4", "{v:do} {Xq} still have", "{Xq} still {v:have}"),
+    CH("left5", "{v:do} {Xq} hang on to", "{Xq} {v:hang} on to"),
+    C("left6", "{v:do} {Xq} keep", "{Xq} {v:keep}"),
 )
 
 # kind -> (wh-phrases with their noun phrase or None, cores)
@@ -539,90 +694,121 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         C("tot1", "{v:do} {Xq} have in total", "{Xq} {v:have} in total"),
         C("tot2", "{v:do} {Xq} have altogether", "{Xq} {v:have} altogether"),
         C("tot3", "{vp:be} there in all", "there {vp:be} in all"),
-        CH("tot4", "{vp:be} there counting all of them", "there {vp:be} counting all of them"),
+        CD("tot4", "{vp:be} there counting all of them", "there {vp:be} counting all of them"),
+        CH("tot5", "{v:do} {Xq} have all told", "{Xq} {v:have} all told"),
+        C("tot6", "{vp:be} there altogether", "there {vp:be} altogether"),
     )),
     "total_two": (COUNT_WH, (
         C("tt1", "{vp:do} {Xq} and {Yq} have together", "{Xq} and {Yq} {vp:have} together"),
         C("tt2", "{vp:do} they have altogether", "they {vp:have} altogether"),
         C("tt3", "{vp:do} {Xq} and {Yq} have in total", "{Xq} and {Yq} {vp:have} in total"),
-        CH("tt4", "{vp:do} the two of them have combined", "the two of them {vp:have} combined"),
+        CD("tt4", "{vp:do} the two of them have combined", "the two of them {vp:have} combined"),
+        CH("tt5", "{vp:do} {Xq} and {Yq} have between them", "{Xq} and {Yq} {vp:have} between them"),
+        C("tt6", "{vp:do} both of them have", "both of them {vp:have}"),
     )),
     "each": (COUNT_WH, (
         C("each1", "{v:do} each {receiver} get", "each {receiver} {v:get}"),
         C("each2", "{v:do} every {receiver} receive", "every {receiver} {v:receive}"),
-        CH("each3", "{vp:go} to each {receiver}", "{vp:go} to each {receiver}",
+        CD("each3", "{vp:go} to each {receiver}", "{vp:go} to each {receiver}",
            "that {vp:go} to each {receiver}"),
+        CH("each4", "{v:do} a single {receiver} end up with", "a single {receiver} {v:end} up with"),
+        C("each5", "{vp:be} in each share", "{vp:be} in each share", "that {vp:be} in each share"),
     )),
     "containers": ((("how many {containers}", "the number of {containers}"),), (
         C("cont1", "{v:do} {Xq} fill", "{Xq} {v:fill}"),
         C("cont2", "{v:do} {Xq} need", "{Xq} {v:need}"),
-        CH("cont3", "{v:do} {Xq} end up using", "{Xq} {v:end} up using"),
+        CD("cont3", "{v:do} {Xq} end up using", "{Xq} {v:end} up using"),
+        CH("cont4", "{vp:be} needed", "{vp:be} needed", "that {vp:be} needed"),
+        C("cont5", "{v:do} {Xq} use", "{Xq} {v:use}"),
     )),
     "more_than": ((("how many more {items}", None), ("how many {items} more", None)), (
         C("mt1", "{v:do} {Xq} have than {Yq}", "{Xq} {v:have} than {Yq}"),
-        CH("mt2", "{v:do} {Xq} own compared to {Yq}", "{Xq} {v:own} compared to {Yq}"),
+        CD("mt2", "{v:do} {Xq} own compared to {Yq}", "{Xq} {v:own} compared to {Yq}"),
+        CH("mt3", "{v:do} {Xq} have over {Yq}", "{Xq} {v:have} over {Yq}"),
     )),
     "other": (COUNT_WH, (
         C("oth1", "{v:do} {Yq} have", "{Yq} {v:have}"),
-        CH("oth2", "{vp:belong} to {Yq}", "{vp:belong} to {Yq}", "that {vp:belong} to {Yq}"),
+        CD("oth2", "{vp:belong} to {Yq}", "{vp:belong} to {Yq}", "that {vp:belong} to {Yq}"),
+        CH("oth3", "{v:do} {Yq} hold", "{Yq} {v:hold}"),
+        C("oth4", "{v:do} {Yq} keep", "{Yq} {v:keep}"),
     )),
     "need_more": ((("how many more {items}", None),), (
         C("nm1", "{v:do} {Xq} need", "{Xq} {v:need}"),
         C("nm2", "{v:do} {Xq} still need", "{Xq} still {v:need}"),
-        CH("nm3", "{v:do} {Xq} have to get", "{Xq} {v:have} to get"),
+        CD("nm3", "{v:do} {Xq} have to get", "{Xq} {v:have} to get"),
+        CH("nm4", "{vp:be} still missing", "{vp:be} still missing", "that {vp:be} still missing"),
+        C("nm5", "{v:do} {Xq} still want", "{Xq} still {v:want}"),
     )),
     "made": (COUNT_WH, (
         C("made1", "{v:do} {Xq} {make} in total", "{Xq} {v:make} in total"),
         C("made2", "{v:do} {Xq} {make} altogether", "{Xq} {v:make} altogether"),
-        CH("made3", "{v:do} {Xq} {make} over the whole time", "{Xq} {v:make} over the whole time"),
+        CD("made3", "{v:do} {Xq} {make} over the whole time", "{Xq} {v:make} over the whole time"),
+        CH("made4", "{v:do} {Xq} {make} from start to finish", "{Xq} {v:make} from start to finish"),
+        C("made5", "{v:do} {Xq} {make} during that time", "{Xq} {v:make} during that time"),
     )),
     "stock_now": (COUNT_WH, _NOW),
     "spend": ((*MONEY_WH, ("how much", None)), (
         C("pay1", "{v:do} {Xq} spend", "{Xq} {v:spend}"),
         C("pay2", "{v:do} {Xq} pay", "{Xq} {v:pay}"),
         C("pay3", "{v:do} {Xq} pay in total", "{Xq} {v:pay} in total"),
-        CH("pay4", "{v:do} {Xq} have to hand over", "{Xq} {v:have} to hand over"),
+        CD("pay4", "{v:do} {Xq} have to hand over", "{Xq} {v:have} to hand over"),
+        CH("pay5", "{v:do} {Xq} shell out", "{Xq} {v:shell} out"),
+        C("pay6", "{v:do} {Xq} spend altogether", "{Xq} {v:spend} altogether"),
     )),
     "price": ((("how much", None), ("how many dollars", None)), (
         C("prq1", "{v:do} one {item} cost", "one {item} {v:cost}"),
         C("prq2", "{v:do} each {item} cost", "each {item} {v:cost}"),
-        CH("prq3", "{v:be} a single {item}", "a single {item} {v:be}"),
+        CD("prq3", "{v:be} a single {item}", "a single {item} {v:be}"),
+        CH("prq4", "{v:do} a {item} sell for", "a {item} {v:sell} for"),
+        C("prq5", "{v:be} the price of one {item}", "the price of one {item} {v:be}"),
     )),
     "money_left": ((*MONEY_WH, ("how much", None)), (
         C("ml1", "{v:do} {Xq} have left", "{Xq} {v:have} left"),
         C("ml2", "{v:do} {Xq} have {now}", "{Xq} {v:have} {now}"),
-        CH("ml3", "{v:do} {Xq} still have", "{Xq} still {v:have}"),
+        CD("ml3", "{v:do} {Xq} still have", "{Xq} still {v:have}"),
+        CH("ml4", "{v:do} {Xq} walk away with", "{Xq} {v:walk} away with"),
+        C("ml5", "{v:do} {Xq} have after shopping", "{Xq} {v:have} after shopping"),
     )),
     "money_now": (MONEY_WH, _NOW),
     "distance": ((("how far", "the distance"), ("how many {units}", "the number of {units}")), (
         C("dist1", "{v:do} {Xq} {travel} in total", "{Xq} {v:travel} in total"),
         C("dist2", "{v:do} {Xq} go", "{Xq} {v:go}"),
-        CH("dist3", "{v:do} {Xq} manage to {travel}", "{Xq} {v:manage} to {travel}"),
+        CD("dist3", "{v:do} {Xq} manage to {travel}", "{Xq} {v:manage} to {travel}"),
+        CH("dist4", "{v:do} {Xq} cover overall", "{Xq} {v:cover} overall"),
+        C("dist5", "{v:do} {Xq} {travel} altogether", "{Xq} {v:travel} altogether"),
     )),
     "distance_left": ((("how far", None), ("how many more {units}", None)), (
         C("dl1", "{v:do} {Xq} have yet to {travel}", "{Xq} {v:have} yet to {travel}"),
         C("dl2", "{v:do} {Xq} have left to {travel}", "{Xq} {v:have} left to {travel}"),
-        CH("dl3", "{v:do} {Xq} still need to cover", "{Xq} still {v:need} to cover"),
+        CD("dl3", "{v:do} {Xq} still need to cover", "{Xq} still {v:need} to cover"),
+        CH("dl4", "{v:do} {Xq} have remaining", "{Xq} {v:have} remaining"),
     )),
     "hours": ((("how many hours", "the number of hours"), ("how long", None)), (
         C("hrs1", "{v:do} the trip take", "the trip {v:take}"),
         C("hrs2", "{v:do} it take {Xq}", "it {v:take} {Xq}"),
-        CH("hrs3", "{v:do} {Xq} spend on the road", "{Xq} {v:spend} on the road"),
+        CD("hrs3", "{v:do} {Xq} spend on the road", "{Xq} {v:spend} on the road"),
+        CH("hrs4", "{v:be} {Xq} on the move", "{Xq} {v:be} on the move"),
+        C("hrs5", "{v:do} {Xq} need for the trip", "{Xq} {v:need} for the trip"),
     )),
     "speed": ((("how fast", None), ("how many {units} per hour", None)), (
         C("sp1", "{v:do} {Xq} {travel}", "{Xq} {v:travel}"),
         C("sp2", "{v:do} {Xq} go", "{Xq} {v:go}"),
-        CH("sp3", "{v:do} {Xq} move along", "{Xq} {v:move} along"),
+        CD("sp3", "{v:do} {Xq} move along", "{Xq} {v:move} along"),
+        CH("sp4", "{v:be} {Xq} going", "{Xq} {v:be} going"),
     )),
     "saved": (MONEY_WH, (
         C("sav1", "{v:do} {Xq} save in total", "{Xq} {v:save} in total"),
         C("sav2", "{v:do} {Xq} have saved", "{Xq} {v:have} saved"),
-        CH("sav3", "{v:do} {Xq} put aside altogether", "{Xq} {v:put} aside altogether"),
+        CD("sav3", "{v:do} {Xq} put aside altogether", "{Xq} {v:put} aside altogether"),
+        CH("sav4", "{v:do} {Xq} stash away", "{Xq} {v:stash} away"),
+        C("sav5", "{v:do} {Xq} save altogether", "{Xq} {v:save} altogether"),
     )),
     "periods": ((("how many {periods}", "the number of {periods}"),), (
         C("per1", "{v:do} {Xq} need to save", "{Xq} {v:need} to save"),
         C("per2", "{v:do} it take {Xq} to save enough", "it {v:take} {Xq} to save enough"),
-        CH("per3", "{v:do} {Xq} have to wait", "{Xq} {v:have} to wait"),
+        CD("per3", "{v:do} {Xq} have to wait", "{Xq} {v:have} to wait"),
+        CH("per4", "{v:do} the saving last", "the saving {v:last}"),
+        C("per5", "{v:do} {Xq} need", "{Xq} {v:need}"),
     )),
 }  # fmt: skip
 
@@ -634,7 +820,7 @@ class Wrapper:
     id: str
     shape: str  # "direct", "embedded" or "relative"
     text: str
-    heldout: bool = False
+    heldout: str = TRAIN
     place: str = "any"  # "any"; "end": only after the context; "alone": not inside "If ..., "
 
 
@@ -644,8 +830,8 @@ WRAPPERS = (
     Wrapper("qd3", "direct", "quick question: {wh} {core}?", place="alone"),
     Wrapper("qd4", "direct", "question: {wh} {core}?", place="alone"),
     Wrapper("qd5", "direct", "and {wh} {core}?", place="end"),
-    Wrapper("qd6", "direct", "here is my question: {wh} {core}?", heldout=True, place="alone"),
-    Wrapper("qd7", "direct", "{wh} {core}, do you think?", heldout=True),
+    Wrapper("qd6", "direct", "here is my question: {wh} {core}?", heldout=DEV, place="alone"),
+    Wrapper("qd7", "direct", "{wh} {core}, do you think?", heldout=DEV),
     Wrapper("qe1", "embedded", "find {wh} {core}."),
     Wrapper("qe2", "embedded", "can you tell me {wh} {core}?"),
     Wrapper("qe3", "embedded", "work out {wh} {core}."),
@@ -657,14 +843,26 @@ WRAPPERS = (
     Wrapper("qe9", "embedded", "calculate {wh} {core}."),
     Wrapper("qe10", "embedded", "do you know {wh} {core}?"),
     Wrapper("qe11", "embedded", "determine {wh} {core}."),
-    Wrapper("qe12", "embedded", "I wonder {wh} {core}.", heldout=True),
-    Wrapper("qe13", "embedded", "help me find out {wh} {core}.", heldout=True),
-    Wrapper("qe14", "embedded", "any idea {wh} {core}?", heldout=True),
+    Wrapper("qe12", "embedded", "I wonder {wh} {core}.", heldout=DEV),
+    Wrapper("qe13", "embedded", "help me find out {wh} {core}.", heldout=DEV),
+    Wrapper("qe14", "embedded", "any idea {wh} {core}?", heldout=DEV),
     Wrapper("qr1", "relative", "what is {np} {core}?"),
     Wrapper("qr2", "relative", "find {np} {core}."),
     Wrapper("qr3", "relative", "calculate {np} {core}."),
     Wrapper("qr4", "relative", "tell me {np} {core}."),
-    Wrapper("qr5", "relative", "give me {np} {core}.", heldout=True),
+    Wrapper("qd10", "direct", "now, {wh} {core}?", place="end"),
+    Wrapper("qd11", "direct", "tell me: {wh} {core}?", place="alone"),
+    Wrapper("qe18", "embedded", "can you figure out {wh} {core}?"),
+    Wrapper("qe19", "embedded", "I need to know {wh} {core}."),
+    Wrapper("qe20", "embedded", "show me {wh} {core}."),
+    Wrapper("qr7", "relative", "can you find {np} {core}?"),
+    Wrapper("qr5", "relative", "give me {np} {core}.", heldout=DEV),
+    Wrapper("qd8", "direct", "so tell me, {wh} {core}?", heldout=TEST, place="alone"),
+    Wrapper("qd9", "direct", "{wh} {core}, any thoughts?", heldout=TEST),
+    Wrapper("qe15", "embedded", "I'd like to know {wh} {core}.", heldout=TEST),
+    Wrapper("qe16", "embedded", "let me know {wh} {core}.", heldout=TEST),
+    Wrapper("qe17", "embedded", "can you say {wh} {core}?", heldout=TEST),
+    Wrapper("qr6", "relative", "I'm after {np} {core}.", heldout=TEST),
 )
 
 # How the facts and the question are laid out (shared by all splits).
@@ -685,10 +883,13 @@ ARITH_WRAPPERS = (
     T("aw10", "{E} equals what?"), T("aw11", "solve {E}."), T("aw12", "what does {E} come to?"),
     T("aw13", "can you compute {E}?"), T("aw14", "please work out {E}."),
     T("aw15", "what do you get for {E}?"), T("aw16", "{E}?"), T("aw17", "what is the value of {E}?"),
-    T("aw18", "tell me what {E} is."),
-    H("aw19", "{E} is how much?"), H("aw20", "give me the result of {E}."),
-    H("aw21", "I need the answer to {E}."), H("aw22", "what number do you get from {E}?"),
-    H("aw23", "figure out {E} for me."),
+    T("aw18", "tell me what {E} is."), T("aw29", "what would {E} be?"), T("aw30", "do the math: {E}."),
+    T("aw31", "please solve {E}."), T("aw32", "what result does {E} give?"),
+    D("aw19", "{E} is how much?"), D("aw20", "give me the result of {E}."),
+    D("aw21", "I need the answer to {E}."), D("aw22", "what number do you get from {E}?"),
+    D("aw23", "figure out {E} for me."),
+    H("aw24", "what comes out of {E}?"), H("aw25", "do {E} for me."), H("aw26", "quick one: {E}."),
+    H("aw27", "what's the answer to {E}?"), H("aw28", "run the numbers on {E}."),
 )  # fmt: skip
 
 # Two-operand phrasings that are more than a wrapper around "a op b" (always a op b).
@@ -699,10 +900,12 @@ ARITH_TEMPLATES = {
         T("add4", "if you add {a} and {b}, what do you get?"),
         T("add5", "what do you get when you add {b} to {a}?"),
         T("add6", "find the sum of {a} and {b}."), T("add7", "what is {b} more than {a}?"),
-        T("add8", "increase {a} by {b}."),
-        H("add9", "what total do {a} and {b} make together?"),
-        H("add10", "put {a} and {b} together. what do you have?"),
-        H("add11", "combine {a} with {b}: what is the total?"),
+        T("add8", "increase {a} by {b}."), T("add14", "what is {a} added to {b}?"),
+        T("add15", "sum up {a} and {b}."),
+        D("add9", "what total do {a} and {b} make together?"),
+        D("add10", "put {a} and {b} together. what do you have?"),
+        D("add11", "combine {a} with {b}: what is the total?"),
+        H("add12", "what do {a} and {b} add up to?"), H("add13", "{a} with {b} added on is what?"),
     ),
     "-": (
         T("sub1", "subtract {b} from {a}."), T("sub2", "take {b} away from {a}."),
@@ -711,17 +914,22 @@ ARITH_TEMPLATES = {
         T("sub5", "what is {b} less than {a}?"), T("sub6", "decrease {a} by {b}."),
         T("sub7", "take away {b} from {a}."),
         T("sub8", "how much is left if you take {b} from {a}?"),
-        H("sub9", "reduce {a} by {b}."), H("sub10", "remove {b} from {a}: what remains?"),
-        H("sub11", "how far apart are {a} and {b}?"),
+        T("sub14", "subtract {b} from {a}: what is left?"), T("sub15", "{a} take away {b} is what?"),
+        D("sub9", "reduce {a} by {b}."), D("sub10", "remove {b} from {a}: what remains?"),
+        D("sub11", "how far apart are {a} and {b}?"),
+        H("sub12", "knock {b} off {a}."), H("sub13", "what is left of {a} after taking out {b}?"),
     ),
     "*": (
         T("mul1", "multiply {a} by {b}."), T("mul2", "what is the product of {a} and {b}?"),
         T("mul3", "what do you get when you multiply {a} by {b}?"),
         T("mul4", "multiply {a} and {b}."), T("mul5", "what are {b} lots of {a}?"),
         T("mul6", "find the product of {a} and {b}."), T("mul7", "what is {b} groups of {a}?"),
-        H("mul8", "what is {a} taken {b} times?"),
-        H("mul9", "if you have {b} sets of {a}, how many is that?"),
-        H("mul10", "scale {a} up by a factor of {b}."),
+        T("mul13", "{b} rows of {a}: how many in all?"),
+        T("mul14", "if each of {b} boxes holds {a}, how many is that in all?"),
+        D("mul8", "what is {a} taken {b} times?"),
+        D("mul9", "if you have {b} sets of {a}, how many is that?"),
+        D("mul10", "scale {a} up by a factor of {b}."),
+        H("mul11", "{b} copies of {a} make how much?"), H("mul12", "what do {b} bundles of {a} come to?"),
     ),
     "/": (
         T("div1", "divide {a} by {b}."), T("div2", "what do you get if you divide {a} by {b}?"),
@@ -729,8 +937,10 @@ ARITH_TEMPLATES = {
         T("div4", "what is the quotient of {a} and {b}?"),
         T("div5", "split {a} into {b} equal parts. how big is each part?"),
         T("div6", "if you share {a} equally among {b}, how much does each get?"),
-        H("div7", "cut {a} into {b} equal pieces: how large is one piece?"),
-        H("div8", "how often does {b} fit into {a}?"),
+        T("div11", "how many groups of {b} can you make from {a}?"),
+        D("div7", "cut {a} into {b} equal pieces: how large is one piece?"),
+        D("div8", "how often does {b} fit into {a}?"),
+        H("div9", "share {a} between {b} people: how much for each?"), H("div10", "what is {a} over {b}?"),
     ),
 }  # fmt: skip
 
@@ -740,18 +950,23 @@ ARITH_CHAINS = (
     T("ch2", "take {a}, {steps}. what is the result?"),
     T("ch3", "if you start from {a}, {steps}, what do you end up with?"),
     T("ch4", "begin with {a}, {steps}. what number do you have now?"),
-    H("ch5", "think of the number {a}. {steps}. which number do you get?"),
-    H("ch6", "starting at {a}, {steps}, and tell me the final number."),
+    T("ch9", "first take {a}, then {steps}. what is the answer?"),
+    T("ch10", "{a} is the start: {steps}. what do you get?"),
+    D("ch5", "think of the number {a}. {steps}. which number do you get?"),
+    D("ch6", "starting at {a}, {steps}, and tell me the final number."),
+    H("ch7", "go from {a}: {steps}. where do you land?"),
+    H("ch8", "with {a} as the starting point, {steps}. what is the outcome?"),
 )
 ARITH_INSTRUCTIONS = {
-    "+": (T("ia1", "add {n}"), T("ia2", "add {n} to it"), T("ia3", "increase it by {n}"),
-          H("ia4", "raise it by {n}")),
-    "-": (T("is1", "subtract {n}"), T("is2", "take away {n}"), T("is3", "subtract {n} from it"),
-          H("is4", "lower it by {n}")),
-    "*": (T("im1", "multiply by {n}"), T("im2", "multiply it by {n}"), T("im3", "times it by {n}"),
-          H("im4", "make it {n} times as big")),
-    "/": (T("id1", "divide by {n}"), T("id2", "divide it by {n}"),
-          T("id3", "split it into {n} equal parts"), H("id4", "share it out equally among {n}")),
+    "+": (T("ia1", "add {n}"), T("ia6", "plus {n}"), T("ia2", "add {n} to it"), T("ia3", "increase it by {n}"),
+          D("ia4", "raise it by {n}"), H("ia5", "put {n} on top")),
+    "-": (T("is1", "subtract {n}"), T("is6", "minus {n}"), T("is2", "take away {n}"), T("is3", "subtract {n} from it"),
+          D("is4", "lower it by {n}"), H("is5", "knock off {n}")),
+    "*": (T("im1", "multiply by {n}"), T("im6", "times {n}"), T("im2", "multiply it by {n}"), T("im3", "times it by {n}"),
+          D("im4", "make it {n} times as big"), H("im5", "take it {n} times")),
+    "/": (T("id1", "divide by {n}"), T("id6", "divided by {n}"), T("id2", "divide it by {n}"),
+          T("id3", "split it into {n} equal parts"), D("id4", "share it out equally among {n}"),
+          H("id5", "cut it into {n} equal shares")),
 }  # fmt: skip
 CHAIN_JOINS = (", then ", " and then ", ", after that ")
 
@@ -768,7 +983,12 @@ ARITH_SHAPES = (
     (T("np9", "multiply the difference of {a} and {b} by {c}."), "(a-b)*c"),
     (T("np10", "add the product of {a} and {b} to the product of {c} and {d}."), "a*b+c*d"),
     (T("np11", "divide the product of {a} and {b} by {c}."), "a*b/c"),
-    (H("np12", "what do you get when the product of {a} and {b} is increased by {c}?"), "a*b+c"),
-    (H("np13", "how much is {c} groups of the sum of {a} and {b}?"), "c*(a+b)"),
-    (H("np14", "take the sum of {a} and {b} away from {c}."), "c-(a+b)"),
+    (T("np18", "what is {c} times the sum of {a} and {b}?"), "c*(a+b)"),
+    (T("np19", "add {c} to the product of {a} and {b}."), "a*b+c"),
+    (D("np12", "what do you get when the product of {a} and {b} is increased by {c}?"), "a*b+c"),
+    (D("np13", "how much is {c} groups of the sum of {a} and {b}?"), "c*(a+b)"),
+    (D("np14", "take the sum of {a} and {b} away from {c}."), "c-(a+b)"),
+    (H("np15", "what do {a} and {b} add up to, multiplied by {c}?"), "(a+b)*c"),
+    (H("np16", "from {a}, take away {b} lots of {c}."), "a-b*c"),
+    (H("np17", "the product of {a} and {b}, plus {c}, is how much?"), "a*b+c"),
 )

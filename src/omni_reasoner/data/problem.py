@@ -13,10 +13,12 @@ from dataclasses import asdict, dataclass, field
 # The Spoken-MQA categories (see design section 7).
 CATEGORIES = ("arithmetic_short", "arithmetic_long", "single_step", "multi_step")
 
-# Splits of a built dataset. `test` holds held-out problems written with training
+# Splits the generator draws. `test` holds held-out problems written with training
 # phrasings; `heldout_phrasing` holds problems whose wording never occurs in training;
-# `eval_*` are external evaluation sets (GSM8K test, SVAMP, ...), never trained on.
-SPLITS = ("train", "test", "heldout_phrasing")
+# `valid_phrasing` is its development twin, in other held-out wording (a model may be tuned
+# against it, never against `heldout_phrasing`). A built dataset adds `valid` (training
+# phrasings, new problems) and `eval_*` (GSM8K test, SVAMP, ...), never trained on.
+SPLITS = ("train", "test", "heldout_phrasing", "valid_phrasing")
 
 
 @dataclass(frozen=True)
