@@ -53,6 +53,134 @@ def learning_curve(log: Path) -> list[tuple[int, float]]:
     return sorted(points.items())
 
 
+def set_label(report: dict, split: str) -> str:
+    """Name a held-out split by its tier: data built before the test tier held the dev tier."""
+    if split != "heldout_phrasing":
+        return split
+    tier = report.get("heldout_phrasing_tier")
+    if tier is None:
+        manifest = Path(report["_dir"]) / "data_manifest.json"
+        config = json.loads(manifest.read_text()).get("config", {}) if manifest.is_file() else {}
+        tier = "test" if "n_valid_phrasing_per_category" in config else "dev"
+    return "heldout_phrasing" if tier == "test" else "valid_phrasing (dev tier)"
+
+
+def study_section(study: Path, out_dir: Path) -> list[str]:
+    """One table per dataset (trace style): every schedule side by side, then what it says."""
+    runs = sorted(study.glob("*/eval.json")) if study.is_dir() else []
+    if not runs:
+        return []
+    reports = []
+    for path in runs:
+        report = json.loads(path.read_text())
+        report["_dir"] = str(path.parent)
+        report["_curve"] = learning_curve(path.parent / "log.jsonl")
+        reports.append(report)
+    lines = [
+        "## The schedule study (equal data, model and budget)",
+        "",
+        "Same model shape, data, seed and number of training problems per run; only the schedule "
+        "differs (`scripts/study.py`). One run each (one seed): differences of a few points are "
+        "within run-to-run noise. Accuracy on the first 50 items per category (200 per set); "
+        "latency medians over 10 items at batch 1 on this 2-core CPU.",
+        "",
+    ]
+    by_data: dict[str, list[dict]] = {}
+    for report in reports:
+        by_data.setdefault(report["data"], []).append(report)
+    for data, group in by_data.items():
+        meta = group[0].get("model_meta", {})
+        budget = max((n for r in group for n, _ in r["_curve"]), default=meta.get("examples_seen"))
+        lines += [
+            f"### `{data}`: trace style `{meta.get('trace_style')}`, {budget} training problems per run",
+            "",
+            HEADER,
+        ]
+        for report in sorted(group, key=lambda r: r["results"][0]["schedule"]):
+            for r in report["results"]:
+                r["set"] = set_label(report, r["set"])
+            lines += result_rows(report)
+        lines += ["", *findings(group), ""]
+        lines += ["Learning curves (accuracy on `valid` vs training problems seen):", ""]
+        for report in group:
+            points = ", ".join(f"{n}: {pct(a)}%" for n, a in report["_curve"])
+            lines.append(f"- `{report['results'][0]['schedule']}`: {points}")
+        lines.append("")
+        plot = out_dir / f"study-{Path(data).name}.png"
+        plot_study(group, plot)
+        lines += [f"![accuracy vs time to first spoken token]({plot.name})", ""]
+    return lines
+
+
+def _result(group: list[dict], schedule: str, split: str = "test") -> dict | None:
+    for report in group:
+        for r in report["results"]:
+            if r["schedule"] == schedule and r["set"] == split:
+                return r
+    return None
+
+
+def findings(group: list[dict]) -> list[str]:
+    """The study's questions, answered from the numbers (no hand-typed conclusions)."""
+    out = []
+    first = _result(group, "think-first")
+    if first is None:
+        return out
+    for schedule in sorted({r["results"][0]["schedule"] for r in group}):
+        other = _result(group, schedule)
+        if schedule == "think-first" or other is None:
+            continue
+        gap = 100 * (other["accuracy"] - first["accuracy"])
+        t_first = first["latency"]["median_time_to_first_spoken_s"]
+        t_other = other["latency"]["median_time_to_first_spoken_s"]
+        ratio = f"{t_first / t_other:.1f}x" if t_first and t_other else "-"
+        verdict = "within 2 points" if abs(gap) <= 2 else ("above" if gap > 0 else "below")
+        out.append(
+            f"- `{schedule}` vs `think-first` on `test`: {gap:+.1f} points ({verdict}); "
+            f"think-first's median time to the first spoken token is {ratio} this schedule's."
+        )
+    answer_only = _result(group, "answer-only")
+    if answer_only:
+        for category in ("arithmetic_long", "multi_step"):
+            base = answer_only["by_category"].get(category, {}).get("accuracy")
+            better = [
+                r["results"][0]["schedule"]
+                for r in group
+                if r["results"][0]["schedule"] != "answer-only"
+                and (acc := _result(group, r["results"][0]["schedule"]))
+                and acc["by_category"].get(category, {}).get("accuracy", 0) > (base or 0) + 0.05
+            ]
+            out.append(
+                f"- `answer-only` on {category}: {pct(base)}%; more than 5 points above it: "
+                + (", ".join(f"`{s}`" for s in sorted(better)) or "none")
+            )
+    return out
+
+
+def plot_study(group: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for report in group:
+        r = _result([report], report["results"][0]["schedule"])
+        x = r and r["latency"]["median_time_to_first_spoken_s"]
+        if not x:
+            continue
+        ax.scatter(1000 * x, 100 * r["accuracy"], s=40)
+        ax.annotate(r["schedule"], (1000 * x, 100 * r["accuracy"]), fontsize=7,
+                    xytext=(4, 2), textcoords="offset points")  # fmt: skip
+    ax.set_xlabel("median time to first spoken token (ms, batch 1, 2-core CPU)")
+    ax.set_ylabel("accuracy on test (%)")
+    ax.set_title("Schedule study: accuracy vs. time to first spoken token")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -94,29 +222,7 @@ def main() -> None:
                 + ", ".join(f"{n}: {pct(a)}%" for n, a in curve),
                 "",
             ]
-    study = Path(args.study)
-    runs = sorted(p for p in study.glob("*/eval.json")) if study.is_dir() else []
-    if runs:
-        budgets = sorted(
-            {max((n for n, _ in learning_curve(p.parent / "log.jsonl")), default=0) for p in runs}
-        )
-        lines += [
-            "## The schedule study (equal data, model and budget)",
-            "",
-            f"Same model shape, data, seed and number of training problems ({', '.join(map(str, budgets))}) per run; "
-            "only the schedule differs. One run each; `scripts/study.py`.",
-            "",
-            HEADER,
-        ]
-        curves = []
-        for path in runs:
-            report = json.loads(path.read_text())
-            lines += result_rows(report)
-            curves.append((path.parent.name, learning_curve(path.parent / "log.jsonl")))
-        lines += ["", "### Learning curves (accuracy on `valid` vs training problems seen)", ""]
-        for name, points in curves:
-            lines.append(f"- `{name}`: " + ", ".join(f"{n}: {pct(a)}%" for n, a in points))
-        lines.append("")
+    lines += study_section(Path(args.study), Path(args.out).parent)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}")

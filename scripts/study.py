@@ -5,14 +5,17 @@
 Trains one model per (schedule, trace style) with identical settings except the schedule,
 evaluates each on the held-out sets, and writes `<out>/<run>/eval.json` plus the training
 log with its learning curve (accuracy on `valid` vs problems seen). Finished runs are
-skipped and a killed run resumes, so the command can simply be run again. Then
-`scripts/make_results.py` turns the JSON files into docs/results.md.
+skipped and a killed run resumes, so the command can simply be run again. Each finished
+run's eval.json, log.jsonl and its dataset's manifest are copied to `--publish` (docs/study,
+small files meant to be committed); then `scripts/make_results.py` turns them into
+docs/results.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 
 from omni_reasoner.eval.report import run_evaluation
@@ -50,6 +53,7 @@ def main() -> None:
     parser.add_argument("--per-category", type=int, default=50)
     parser.add_argument("--latency-n", type=int, default=10)
     parser.add_argument("--out", default="runs/study")
+    parser.add_argument("--publish", default="docs/study", help="copy finished results here")
     args = parser.parse_args()
     for data in args.data:
         for schedule in args.schedule or SCHEDULES:
@@ -57,6 +61,7 @@ def main() -> None:
             result = run / "eval.json"
             if result.is_file():
                 print(f"done already: {run}")
+                publish(run, data, Path(args.publish))
                 continue
             config = load_train_config(
                 args.config, data=data, out=str(run), schedule=schedule, max_steps=args.steps,
@@ -67,7 +72,16 @@ def main() -> None:
                 model=str(final), data=data, sets=args.sets.split(","), schedules=[schedule],
                 per_category=args.per_category, latency_n=args.latency_n, json_out=str(result),
             )  # fmt: skip
+            publish(run, data, Path(args.publish))
             print(json.dumps({"run": str(run), "done": True}))
+
+
+def publish(run: Path, data: str, to: Path) -> None:
+    target = to / run.name
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("eval.json", "log.jsonl"):
+        shutil.copyfile(run / name, target / name)
+    shutil.copyfile(Path(data) / "manifest.json", target / "data_manifest.json")
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ def run_evaluation(
         "model_meta": reasoner.meta,
         "data": str(data),
         "data_fingerprint": manifest.get("fingerprint"),
+        "heldout_phrasing_tier": heldout_tier(manifest),
         "question_form": question_form,
         "per_category": per_category,
         "results": results,
@@ -67,6 +68,12 @@ def run_evaluation(
     if plot_out:
         plot_accuracy_vs_latency(results, Path(plot_out))
     return report
+
+
+def heldout_tier(manifest: dict) -> str:
+    """Which tier of held-out wording the dataset's `heldout_phrasing` holds: datasets built
+    before the test tier existed hold what is now the dev tier (`valid_phrasing`)."""
+    return "test" if "n_valid_phrasing_per_category" in manifest.get("config", {}) else "dev"
 
 
 def format_table(results: list[dict]) -> str:
