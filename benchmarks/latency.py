@@ -1,6 +1,11 @@
 """Latency side by side, in one run: schedules against think-first, forced feeding on and off.
 
     .venv/bin/python benchmarks/latency.py [--model PATH] [--data data/tiny] [--n 20] [--repeats 3]
+    .venv/bin/python benchmarks/latency.py --pair think-first=runs/study/X--think-first/final \
+        --pair interleave:2:8=runs/study/X--interleave_2_8/final ...
+
+With --pair each schedule runs on its own model, the one trained under it (the study's runs),
+so that no schedule is measured on a model that never learned it.
 
 For each question (the first N of the `test` split, spoken form), batch size 1, greedy:
 - time to first spoken token and total time under each schedule, and the ratio of the
@@ -34,21 +39,36 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument(
+        "--pair",
+        action="append",
+        metavar="SCHEDULE=MODEL",
+        help="run SCHEDULE on MODEL (repeatable; replaces --model and --schedule)",
+    )
+    parser.add_argument(
         "--schedule",
         action="append",
         help="default: think-first, interleave:2:8, interleave:2:8+nopad, aligned, answer-only",
     )
     args = parser.parse_args()
-    reasoner = Reasoner.load(args.model, threads=args.threads or None)
-    schedules = args.schedule or [
-        "think-first",
-        "interleave:2:8",
-        "interleave:2:8+nopad",
-        "aligned",
-        "answer-only",
-    ]
+    if args.pair:
+        pairs = [p.split("=", 1) for p in args.pair]
+        if any(len(p) != 2 for p in pairs):
+            parser.error("--pair takes SCHEDULE=MODEL")
+        models = {s: Reasoner.load(m, threads=args.threads or None) for s, m in pairs}
+        schedules = list(models)
+    else:
+        reasoner = Reasoner.load(args.model, threads=args.threads or None)
+        schedules = args.schedule or [
+            "think-first",
+            "interleave:2:8",
+            "interleave:2:8+nopad",
+            "aligned",
+            "answer-only",
+        ]
+        models = dict.fromkeys(schedules, reasoner)
     questions = [pick_question(r, "spoken") for r in load_split(args.data, "test")[: args.n]]
-    reasoner.ask(questions[0], max_new_tokens=50)  # warm-up
+    for model in models.values():
+        model.ask(questions[0], max_new_tokens=50)  # warm-up
     ttfs = {s: [] for s in schedules}
     total = {s: [] for s in schedules}
     before = {s: [] for s in schedules}
@@ -62,7 +82,9 @@ def main() -> None:
         for question in questions:
             for schedule in schedules:
                 for together in (True, False):
-                    g = reasoner.ask(question, schedule=schedule, feed_forced_together=together)
+                    g = models[schedule].ask(
+                        question, schedule=schedule, feed_forced_together=together
+                    )
                     feed[(schedule, together)]["passes"].append(g.forward_passes)
                     feed[(schedule, together)]["seconds"].append(g.total_s)
                     if together:
@@ -70,9 +92,9 @@ def main() -> None:
                         total[schedule].append(g.total_s)
                         before[schedule].append(g.tokens_before_first_spoken)
     base = median(ttfs.get("think-first", [])) if "think-first" in schedules else None
-    print(
-        f"model {reasoner.path} ({reasoner.schedule}, {reasoner.trace_style}); {len(questions)} questions x {args.repeats} repeats; {time.time() - t0:.0f} s"
-    )
+    for schedule, model in models.items():
+        print(f"{schedule}: model {model.path} (trained {model.schedule}, {model.trace_style})")
+    print(f"{len(questions)} questions x {args.repeats} repeats; {time.time() - t0:.0f} s")
     print(
         f"{'schedule':<24} {'tok<1st':>8} {'ttfs_s':>8} {'total_s':>8} {'ttfs vs think-first':>20}"
     )
