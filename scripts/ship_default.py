@@ -30,7 +30,8 @@ def main() -> None:
     parser.add_argument("--data", default="data/tiny-60k")
     parser.add_argument("--out", default=str(DEFAULT_MODEL))
     parser.add_argument(
-        "--sets", default="test,heldout_phrasing,eval_gsm8k,eval_svamp,eval_addsub,eval_singleop"
+        "--sets",
+        default="test,valid_phrasing,heldout_phrasing,eval_gsm8k,eval_svamp,eval_addsub,eval_singleop",
     )
     parser.add_argument(
         "--schedules", default="", help="default: the schedule the model was trained with"
