@@ -177,8 +177,11 @@ def plot_study(group: list[dict], path: Path) -> None:
     ax.set_title("Schedule study: accuracy vs. time to first spoken token")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
     plt.close(fig)
+    tmp.replace(path)
 
 
 def main() -> None:

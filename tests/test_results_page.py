@@ -1,0 +1,86 @@
+"""scripts/make_results.py: the results page is computed from eval JSON files, never typed."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CATEGORIES = ["arithmetic_short", "arithmetic_long", "single_step", "multi_step"]
+
+
+def _result(schedule: str, split: str, accuracy: float, ttfs: float, per_category: dict) -> dict:
+    return {
+        "schedule": schedule,
+        "set": split,
+        "n": 200,
+        "accuracy": accuracy,
+        "by_category": {c: {"n": 50, "accuracy": per_category.get(c, 0.5)} for c in CATEGORIES},
+        "mean_spoken_words": 15.0,
+        "mean_reasoning_tokens": 20.0,
+        "median_tokens_before_first_spoken": 0.0 if schedule != "think-first" else 16.0,
+        "latency": {"median_time_to_first_spoken_s": ttfs, "median_total_s": 0.1},
+        "drift_rate": 0.0,
+    }
+
+
+def _run(study: Path, name: str, schedule: str, results: list[dict], tier: str | None) -> None:
+    run = study / name
+    run.mkdir(parents=True)
+    report = {
+        "data": "data/study-calc",
+        "model_meta": {"trace_style": "calculator", "examples_seen": 22400},
+        "results": results,
+    }
+    if tier:
+        report["heldout_phrasing_tier"] = tier
+    (run / "eval.json").write_text(json.dumps(report))
+    lines = [{"examples_seen": n, "eval": {"accuracy": a}} for n, a in ((11200, 0.1), (22400, 0.4))]
+    (run / "log.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+
+
+def test_study_tables_findings_and_plot(tmp_path: Path) -> None:
+    study = tmp_path / "study"
+    _run(
+        study,
+        "a--think-first",
+        "think-first",
+        [
+            _result("think-first", "test", 0.60, 0.035, {}),
+            _result("think-first", "heldout_phrasing", 0.30, 0.035, {}),
+        ],
+        tier=None,  # built before the test tier existed: its held-out set is the dev tier
+    )
+    _run(
+        study,
+        "a--interleave",
+        "interleave:2:8",
+        [_result("interleave:2:8", "test", 0.59, 0.005, {})],
+        tier="test",
+    )
+    _run(
+        study,
+        "a--answer-only",
+        "answer-only",
+        [_result("answer-only", "test", 0.05, 0.004, {"multi_step": 0.0, "arithmetic_long": 0.5})],
+        tier="test",
+    )
+    out = tmp_path / "docs" / "results.md"
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts/make_results.py"), "--study", str(study),
+         "--default", str(tmp_path / "none"), "--out", str(out)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    page = out.read_text()
+    assert "| test | `think-first` | 200 | **60.0** |" in page
+    assert "| valid_phrasing (dev tier) | `think-first` |" in page  # labelled by its tier
+    assert "`interleave:2:8` vs `think-first` on `test`: -1.0 points (within 2 points)" in page
+    assert "is 7.0x this schedule's" in page
+    assert "`answer-only` vs `think-first` on `test`: -55.0 points (below)" in page
+    # multi-step: both others beat answer-only's 0 %; long arithmetic: neither beats its 50 %
+    assert (
+        "`answer-only` on multi_step: 0.0%; more than 5 points above it: `interleave:2:8`" in page
+    )
+    assert "`answer-only` on arithmetic_long: 50.0%; more than 5 points above it: none" in page
+    assert "11200: 10.0%, 22400: 40.0%" in page
+    assert (out.parent / "study-study-calc.png").stat().st_size > 1000
