@@ -1,0 +1,51 @@
+"""What every Talker backend offers, and the factory that picks one by name.
+
+A Talker only ever receives spoken text (phrases of the `<speak>` stream); it never
+sees reasoning tokens. Backends return float32 mono samples in [-1, 1] at their own
+`sample_rate`, so callers can write, play or stream them without knowing the backend.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+TALKERS = ("piper", "espeak")
+DEFAULT_TALKER = "piper"
+SPEECH_EXTRA = "pip install 'omni-reasoner[speech]'"
+
+
+class TalkerError(ValueError):
+    """A Talker cannot be loaded or cannot speak; the message is one line for the CLI."""
+
+
+class Talker(ABC):
+    name: str
+    sample_rate: int
+
+    @abstractmethod
+    def synthesize(self, text: str) -> np.ndarray:
+        """Audio for `text`: float32 mono samples in [-1, 1] at `self.sample_rate`."""
+
+
+def as_float_audio(samples: np.ndarray) -> np.ndarray:
+    """int16 or float samples -> contiguous float32 mono in [-1, 1]."""
+    samples = np.asarray(samples)
+    if samples.dtype == np.int16:
+        samples = samples.astype(np.float32) / 32768.0
+    return np.ascontiguousarray(np.clip(samples.astype(np.float32).reshape(-1), -1.0, 1.0))
+
+
+def load_talker(name: str | None = None, **options) -> Talker:
+    """A Talker by name (`piper` or `espeak`); unknown names fail with the valid choices."""
+    name = (name or DEFAULT_TALKER).strip().lower()
+    if name == "piper":
+        from omni_reasoner.model.talker.piper import PiperTalker
+
+        return PiperTalker(**options)
+    if name == "espeak":
+        from omni_reasoner.model.talker.espeak import EspeakTalker
+
+        return EspeakTalker(**options)
+    raise TalkerError(f"unknown talker {name!r}; choose one of: {', '.join(TALKERS)}")
