@@ -158,30 +158,10 @@ def findings(group: list[dict]) -> list[str]:
 
 
 def plot_study(group: list[dict], path: Path) -> None:
-    import matplotlib
+    from omni_reasoner.eval.report import plot_accuracy_vs_latency
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    for report in group:
-        r = _result([report], report["results"][0]["schedule"])
-        x = r and r["latency"]["median_time_to_first_spoken_s"]
-        if not x:
-            continue
-        ax.scatter(1000 * x, 100 * r["accuracy"], s=40)
-        ax.annotate(r["schedule"], (1000 * x, 100 * r["accuracy"]), fontsize=7,
-                    xytext=(4, 2), textcoords="offset points")  # fmt: skip
-    ax.set_xlabel("median time to first spoken token (ms, batch 1, 2-core CPU)")
-    ax.set_ylabel("accuracy on test (%)")
-    ax.set_title("Schedule study: accuracy vs. time to first spoken token")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    tmp.replace(path)
+    results = [_result([r], r["results"][0]["schedule"]) for r in group]
+    plot_accuracy_vs_latency([r for r in results if r], path)
 
 
 def main() -> None:
