@@ -1,0 +1,278 @@
+"""The speaking engine: the Thinker decodes, the Talker voices phrases, both at once.
+
+Three parties run concurrently. The decoder thread runs the ordinary engine; every
+spoken piece it produces goes through the phrase policy, so only `<speak>` text can ever
+reach the Talker (reasoning tokens never pass `on_spoken`). A synthesis thread turns each
+finished phrase into audio while decoding continues. The caller consumes the audio as
+an async iterator, so a wav writer, a speaker and a web socket can all share this code:
+
+    run = speak_answer(reasoner, "Tom has twelve apples ...", load_talker("piper"))
+    async for chunk in run:
+        play(chunk.samples, chunk.sample_rate)
+    run.result.ttfa_s, run.result.stalls
+
+Per answer it measures time to first audio (TTFA) from the end of the question, the
+total time, the audio duration, and stalls: playback is simulated in real time from the
+moment the first chunk is ready, and every gap where the next chunk was not ready when
+the previous one finished playing counts as a stall.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import queue
+import tempfile
+import threading
+import time
+import wave
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from omni_reasoner.infer.phrases import PhrasePolicy, is_speakable
+
+_END = object()
+
+
+@dataclass
+class SpeechChunk:
+    """The audio of one phrase, and when it was ready (seconds after the question)."""
+
+    index: int
+    phrase: str
+    samples: np.ndarray  # float32 mono in [-1, 1]
+    sample_rate: int
+    ready_s: float
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+@dataclass
+class SpeechResult:
+    generation: object  # the engine's Generation
+    talker: str
+    sample_rate: int
+    phrases: list[str]
+    ttfa_s: float | None
+    total_s: float
+    audio_s: float
+    stalls: int
+    stall_s: float
+    chunk_ready_s: list[float] = field(default_factory=list)
+
+    def metrics(self) -> dict:
+        return {
+            "ttfa_s": self.ttfa_s,
+            "speech_total_s": self.total_s,
+            "audio_s": self.audio_s,
+            "stalls": self.stalls,
+            "stall_s": self.stall_s,
+            "phrases": self.phrases,
+            "talker": self.talker,
+            "sample_rate": self.sample_rate,
+        }
+
+
+def playback_stalls(chunks: Iterable[tuple[float, float]]) -> tuple[int, float]:
+    """(count, seconds) of gaps in real-time playback of (ready_s, duration_s) chunks.
+
+    Playback starts when the first chunk is ready; each later chunk starts when the
+    previous one has finished or, if it is late, when it is ready: that wait is a stall.
+    """
+    stalls, stall_s = 0, 0.0
+    playing_until = None
+    for ready_s, duration_s in chunks:
+        if playing_until is None:
+            start = ready_s
+        elif ready_s > playing_until:
+            stalls += 1
+            stall_s += ready_s - playing_until
+            start = ready_s
+        else:
+            start = playing_until
+        playing_until = start + duration_s
+    return stalls, stall_s
+
+
+class _Cancelled(Exception):
+    """Raised inside `on_spoken` to stop decoding once nobody listens any more."""
+
+
+class SpeakingRun:
+    """One spoken answer; iterate it (async) for audio chunks, then read `.result`."""
+
+    def __init__(
+        self,
+        reasoner,
+        question: str,
+        talker,
+        policy: PhrasePolicy | None = None,
+        on_spoken: Callable[[str], None] | None = None,
+        on_phrase: Callable[[str], None] | None = None,
+        **ask_kwargs,
+    ):
+        self.reasoner, self.question, self.talker = reasoner, question, talker
+        self.policy = policy or PhrasePolicy()
+        self.on_spoken, self.on_phrase = on_spoken, on_phrase
+        self.ask_kwargs = ask_kwargs
+        self.result: SpeechResult | None = None
+        self._generation = None
+        self._cancel = threading.Event()
+        self._started = False
+
+    def __aiter__(self) -> AsyncIterator[SpeechChunk]:
+        if self._started:
+            raise RuntimeError("a SpeakingRun can be iterated only once")
+        self._started = True
+        return self._chunks()
+
+    async def _chunks(self) -> AsyncIterator[SpeechChunk]:
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Queue = asyncio.Queue()
+
+        def deliver(item) -> None:
+            loop.call_soon_threadsafe(ready.put_nowait, item)
+
+        phrases: queue.Queue = queue.Queue()
+        t0 = time.perf_counter()
+        threads = [
+            threading.Thread(target=self._decode, args=(phrases, deliver), daemon=True),
+            threading.Thread(target=self._synthesize, args=(phrases, deliver, t0), daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            while True:
+                item = await ready.get()
+                if item is _END:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            self._cancel.set()  # a consumer that stops early stops the decoder too
+            for thread in threads:
+                await asyncio.to_thread(thread.join)
+
+    def _decode(self, phrases: queue.Queue, deliver) -> None:
+        def spoken(piece: str) -> None:
+            if self._cancel.is_set():
+                raise _Cancelled
+            if self.on_spoken is not None:
+                self.on_spoken(piece)
+            for phrase in self.policy.feed(piece):
+                phrases.put(phrase)
+
+        try:
+            self._generation = self.reasoner.ask(self.question, on_spoken=spoken, **self.ask_kwargs)
+            for phrase in self.policy.flush():
+                phrases.put(phrase)
+        except _Cancelled:
+            pass
+        except Exception as exc:  # handed to the consumer, raised where it iterates
+            deliver(exc)
+            self._cancel.set()
+        phrases.put(_END)
+
+    def _synthesize(self, phrases: queue.Queue, deliver, t0: float) -> None:
+        said: list[str] = []
+        ready_s: list[float] = []
+        durations: list[float] = []
+        try:
+            while (phrase := phrases.get()) is not _END:
+                if self._cancel.is_set():
+                    continue  # drain until the decoder says it has stopped
+                if self.on_phrase is not None:
+                    self.on_phrase(phrase)
+                said.append(phrase)
+                samples = self.talker.synthesize(phrase)
+                if len(samples) == 0:
+                    continue
+                chunk = SpeechChunk(
+                    len(ready_s), phrase, samples, self.talker.sample_rate, time.perf_counter() - t0
+                )
+                ready_s.append(chunk.ready_s)
+                durations.append(chunk.duration_s)
+                deliver(chunk)
+        except Exception as exc:
+            self._cancel.set()
+            deliver(exc)
+            while phrases.get() is not _END:  # let the decoder finish putting
+                pass
+            return
+        if self._cancel.is_set():
+            deliver(_END)
+            return
+        stalls, stall_s = playback_stalls(zip(ready_s, durations, strict=True))
+        self.result = SpeechResult(
+            generation=self._generation,
+            talker=self.talker.name,
+            sample_rate=self.talker.sample_rate,
+            phrases=said,
+            ttfa_s=ready_s[0] if ready_s else None,
+            total_s=time.perf_counter() - t0,
+            audio_s=float(sum(durations)),
+            stalls=stalls,
+            stall_s=stall_s,
+            chunk_ready_s=ready_s,
+        )
+        deliver(_END)
+
+
+def speak_answer(reasoner, question: str, talker, **options) -> SpeakingRun:
+    """`async for chunk in speak_answer(...)`; see `SpeakingRun` for the options."""
+    return SpeakingRun(reasoner, question, talker, **options)
+
+
+def speak(reasoner, question: str, talker, **options) -> tuple[SpeechResult, list[SpeechChunk]]:
+    """Blocking convenience: run a whole spoken answer and keep every chunk."""
+
+    async def collect():
+        run = speak_answer(reasoner, question, talker, **options)
+        chunks = [chunk async for chunk in run]
+        return run.result, chunks
+
+    return asyncio.run(collect())
+
+
+def has_speech(result: SpeechResult) -> bool:
+    return result.audio_s > 0 and any(is_speakable(p) for p in result.phrases)
+
+
+def check_writable(path: str | Path) -> Path:
+    """Fail before any work if the wav could not be written there."""
+    path = Path(path)
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory; give a .wav file path")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ValueError(f"cannot write {path}: the directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise ValueError(f"cannot write {path}: the directory {parent} is not writable")
+    return path
+
+
+def write_wav(path: str | Path, chunks: Iterable[SpeechChunk], sample_rate: int) -> Path:
+    """16-bit mono wav, written to a temporary file beside `path` and renamed over it,
+    so a half-written file never replaces a good one."""
+    path = check_writable(path)
+    samples = [c.samples for c in chunks]
+    audio = np.concatenate(samples) if samples else np.zeros(0, np.float32)
+    pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(sample_rate)
+            wav.writeframes(pcm.tobytes())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
