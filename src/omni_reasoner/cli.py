@@ -77,10 +77,18 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     check_question(args.text)  # bad input fails before the model loads
     if args.schedule:
         as_schedule(args.schedule)
+    speaking = args.out is not None or args.talker is not None
+    talker = None
+    if speaking:  # an unwritable path or a missing voice fails before the model loads too
+        from omni_reasoner.infer.speaking import check_writable
+        from omni_reasoner.model.talker import load_talker
+
+        if args.out is not None:
+            check_writable(args.out)
+        talker = load_talker(args.talker)
     reasoner = Reasoner.load(args.model)
     stream_out = None if args.json else (lambda piece: print(piece, end="", flush=True))
-    result = reasoner.ask(
-        args.text,
+    options = dict(
         schedule=args.schedule,
         temperature=args.temperature,
         top_p=args.top_p,
@@ -88,11 +96,49 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         max_new_tokens=args.max_new_tokens,
         on_spoken=stream_out,
     )
-    if args.json:
-        print(json.dumps(result.to_dict() | {"model": str(reasoner.path)}, indent=2))
+    speech = None
+    if speaking:
+        from omni_reasoner.infer.speaking import speak
+
+        speech, chunks = speak(reasoner, args.text, talker, **options)
+        result = speech.generation
     else:
-        print()
+        result = reasoner.ask(args.text, **options)
+    fields = result.to_dict() | {"model": str(reasoner.path)}
+    if speech is not None:
+        fields |= _write_speech(args, speech, chunks)
+    if args.json:
+        print(json.dumps(fields, indent=2))
+        return 0
+    print()
+    if args.show_reasoning and result.reasoning_text:
+        print(_dim(f"(thinking) {result.reasoning_text}"))
+    if speech is not None:
+        where = f"wrote {args.out}: " if args.out is not None else ""
+        print(
+            f"{where}{speech.audio_s:.1f} s of audio ({speech.talker}), first audio after "
+            f"{speech.ttfa_s:.2f} s, {speech.stalls} stalls ({speech.stall_s:.2f} s)",
+            file=sys.stderr,
+        )
     return 0
+
+
+def _write_speech(args: argparse.Namespace, speech, chunks) -> dict:
+    """Check the spoken answer has sound, write the wav if asked, return the JSON fields."""
+    from omni_reasoner.infer.speaking import has_speech, write_wav
+
+    if not has_speech(speech):
+        raise ValueError("the answer has no speakable text; no audio was written")
+    fields = speech.metrics()
+    if args.out is not None:
+        fields["audio_out"] = str(write_wav(args.out, chunks, speech.sample_rate))
+    return fields
+
+
+def _dim(text: str) -> str:
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        return f"\033[2m{text}\033[0m"
+    return text
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -191,6 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--top-p", type=float, default=1.0)
     ask.add_argument("--seed", type=int)
     ask.add_argument("--max-new-tokens", type=int, default=1024)
+    ask.add_argument("--out", metavar="WAV", help="write the spoken answer to this 16-bit wav")
+    ask.add_argument(
+        "--talker", help="voice: piper (default, natural) or espeak (robotic, tiny, fast)"
+    )
+    ask.add_argument(
+        "--show-reasoning", action="store_true", help="also print the silent reasoning, dimmed"
+    )
     ask.set_defaults(func=_cmd_ask)
 
     evaluate = commands.add_parser(

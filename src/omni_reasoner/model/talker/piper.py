@@ -60,5 +60,10 @@ class PiperTalker(Talker):
         self.sample_rate = int(voice_config.sample_rate)
 
     def synthesize(self, text: str) -> np.ndarray:
-        chunks = [as_float_audio(c.audio_float_array) for c in self.voice.synthesize(text)]
+        try:
+            chunks = [as_float_audio(c.audio_float_array) for c in self.voice.synthesize(text)]
+        except Exception as exc:  # onnxruntime or phonemizer errors: one line, not a traceback
+            message = str(exc).strip().splitlines()
+            detail = message[0] if message else type(exc).__name__
+            raise TalkerError(f"piper could not synthesize {text[:40]!r}: {detail}") from None
         return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)

@@ -1,0 +1,246 @@
+"""The phrase policy, the speaking engine on the shipped model, and `ask --out`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import wave
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from omni_reasoner.cli import main
+from omni_reasoner.infer.phrases import PhrasePolicy, count_words, is_speakable, split_phrases
+from omni_reasoner.infer.speaking import playback_stalls, speak, speak_answer, write_wav
+from omni_reasoner.model.talker import TalkerError, load_talker
+
+QUESTION = "Tom has twelve apples and gives five to Sam. How many does he have left?"
+REASONING_ONLY = ("<<", ">>", "<think>", "<speak>", "=")
+
+# ---- the phrase policy -------------------------------------------------------------------
+
+texts = st.text(alphabet="ab7 .,;:!?-\n", max_size=120)
+
+
+def cut_into_pieces(text: str, cuts: list[int]) -> list[str]:
+    points = sorted({c % (len(text) + 1) for c in cuts})
+    bounds = [0, *points, len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, st.lists(st.integers(min_value=0), max_size=40))
+def test_phrases_give_back_the_text_and_do_not_depend_on_the_pieces(text, cuts):
+    pieces = cut_into_pieces(text, cuts)
+    assert "".join(pieces) == text
+    phrases = split_phrases(pieces)
+    assert " ".join(phrases).split() == text.split()  # exact, modulo whitespace
+    assert all(p and p == p.strip() for p in phrases)  # no empty phrases, no edge spaces
+    assert phrases == split_phrases([text])  # the same cuts however the text arrived
+    assert all(is_speakable(p) for p in phrases[:-1])  # only the remainder may be bare
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["one", "two", "7", ",", ".", "!", " ", "  "]), max_size=80))
+def test_phrases_respect_the_word_budgets(pieces):
+    policy = PhrasePolicy(first_words=3, max_words=8)
+    phrases = split_phrases(pieces, policy)
+    if phrases:
+        assert count_words(phrases[0]) <= 3
+    assert all(count_words(p) <= 8 for p in phrases[1:])
+
+
+def test_the_first_phrase_goes_out_at_the_first_comma_or_after_three_words():
+    assert split_phrases(["So", ",", " when", " it", " all"])[0] == "So,"
+    policy = PhrasePolicy()
+    assert policy.feed("The answer is") == []  # "is" may still grow: wait for a space
+    assert policy.feed(" seven") == ["The answer is"]
+
+
+def test_later_phrases_end_at_sentences_and_long_clauses():
+    text = "So, when it all comes together, it should be seven apples. The answer is 7."
+    pieces = text.split(" ")
+    pieces = [pieces[0], *(" " + p for p in pieces[1:])]
+    assert split_phrases(pieces) == [
+        "So,",
+        "when it all comes together,",
+        "it should be seven apples.",
+        "The answer is 7.",
+    ]
+
+
+def test_a_decimal_point_is_not_a_phrase_end():
+    assert split_phrases(["Yes, the price is ", "7", ".", "5", " dollars."]) == [
+        "Yes,",
+        "the price is 7.5 dollars.",
+    ]
+
+
+def test_bad_budgets_are_refused():
+    with pytest.raises(ValueError, match="at least 1"):
+        PhrasePolicy(first_words=0)
+
+
+# ---- stalls ------------------------------------------------------------------------------
+
+
+def test_playback_with_every_chunk_on_time_has_no_stalls():
+    assert playback_stalls([(0.2, 1.0), (0.5, 1.0), (2.2, 0.5)]) == (0, 0.0)
+
+
+def test_playback_counts_and_sums_every_late_chunk():
+    # plays 0.2-1.2, next ready 1.5 (stall 0.3), plays 1.5-2.0, next ready 2.0 (on time)
+    stalls, seconds = playback_stalls([(0.2, 1.0), (1.5, 0.5), (2.0, 1.0), (3.5, 0.1)])
+    assert stalls == 2 and seconds == pytest.approx(0.3 + 0.5)
+    assert playback_stalls([]) == (0, 0.0)
+
+
+# ---- the speaking engine on the shipped default model --------------------------------------
+
+
+class RecordingTalker:
+    """Wraps a real talker and keeps every text it was asked to say."""
+
+    def __init__(self, inner, fail_on: str | None = None):
+        self.inner, self.fail_on = inner, fail_on
+        self.name, self.sample_rate = inner.name, inner.sample_rate
+        self.said: list[str] = []
+
+    def synthesize(self, text):
+        if self.fail_on is not None and self.fail_on in text:
+            raise TalkerError(f"cannot say {text!r}")
+        self.said.append(text)
+        return self.inner.synthesize(text)
+
+
+@pytest.fixture(scope="module")
+def reasoner():
+    from omni_reasoner.api import Reasoner
+
+    return Reasoner.load()
+
+
+@pytest.fixture(scope="module")
+def espeak():
+    return load_talker("espeak")
+
+
+@pytest.mark.parametrize("backend", ["espeak", "piper"])
+def test_a_spoken_answer_streams_chunks_and_never_voices_reasoning(reasoner, backend):
+    talker = RecordingTalker(load_talker(backend))
+    pieces: list[str] = []
+    result, chunks = speak(reasoner, QUESTION, talker, on_spoken=pieces.append)
+    generation = result.generation
+    assert chunks and [c.index for c in chunks] == list(range(len(chunks)))
+    assert "<<" in generation.reasoning_text  # the model did reason silently ...
+    for phrase in talker.said:  # ... and none of it reached the voice
+        assert not any(token in phrase for token in REASONING_ONLY), phrase
+    assert " ".join(talker.said).split() == generation.spoken_text.split()
+    assert "".join(pieces).split() == generation.spoken_text.split()
+    assert result.phrases == talker.said
+    ready = [c.ready_s for c in chunks]
+    assert ready == sorted(ready) and result.chunk_ready_s == ready
+    assert 0 < result.ttfa_s == ready[0] <= result.total_s
+    assert result.audio_s == pytest.approx(sum(c.duration_s for c in chunks))
+    assert result.audio_s > 1.0
+    assert result.stalls >= 0 and result.stall_s >= 0.0
+    assert (result.stalls == 0) == (result.stall_s == 0.0)
+    assert all(
+        c.sample_rate == talker.sample_rate and c.samples.dtype == np.float32 for c in chunks
+    )
+
+
+def test_a_consumer_can_stop_early_and_the_decoder_stops_too(reasoner, espeak):
+    async def first_chunk_only():
+        run = speak_answer(reasoner, QUESTION, espeak)
+        async for chunk in run:
+            return chunk, run
+
+    chunk, run = asyncio.run(first_chunk_only())
+    assert chunk.index == 0 and chunk.duration_s > 0
+    assert run.result is None  # unfinished: no metrics pretend to be complete
+
+
+def test_a_talker_failure_reaches_the_consumer(reasoner, espeak):
+    with pytest.raises(TalkerError, match="cannot say"):
+        speak(reasoner, QUESTION, RecordingTalker(espeak, fail_on="together"))
+
+
+# ---- the wav writer and `ask --out` -----------------------------------------------------
+
+
+def read_wav(path):
+    with wave.open(str(path)) as wav:
+        return wav.getnchannels(), wav.getsampwidth(), wav.getframerate(), wav.getnframes()
+
+
+def test_ask_writes_a_wav_and_reports_speech_metrics(tmp_path, capsys):
+    out = tmp_path / "answer.wav"
+    code = main(["ask", "--text", QUESTION, "--out", str(out), "--talker", "espeak", "--json"])
+    assert code == 0
+    fields = json.loads(capsys.readouterr().out)
+    for key in ("spoken_text", "answer", "ttfa_s", "audio_s", "stalls", "stall_s"):
+        assert key in fields
+    channels, width, rate, frames = read_wav(out)
+    assert (channels, width, rate) == (1, 2, 22050)
+    assert frames / rate == pytest.approx(fields["audio_s"], abs=1e-3)
+    assert 0 < fields["ttfa_s"] <= fields["speech_total_s"]
+    assert os.listdir(tmp_path) == ["answer.wav"]  # no temporary file left behind
+
+
+def test_ask_streams_the_spoken_answer_and_can_show_the_reasoning(tmp_path, capsys):
+    out = tmp_path / "a.wav"
+    args = ["ask", "--text", QUESTION, "--out", str(out), "--talker", "espeak"]
+    assert main([*args, "--show-reasoning"]) == 0
+    captured = capsys.readouterr()
+    spoken, thinking = captured.out.strip().splitlines()
+    assert "<<" not in spoken and "answer is" in spoken
+    assert thinking.startswith("(thinking)") and "<<" in thinking
+    assert "wrote" in captured.err and "stalls" in captured.err
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--max-new-tokens", "1"], "no speakable text"),  # the stream ends before any word
+        (["--talker", "festival"], "choose one of: piper, espeak"),
+    ],
+)
+def test_ask_errors_leave_a_good_wav_alone(tmp_path, capsys, extra, needle):
+    out = tmp_path / "answer.wav"
+    out.write_bytes(b"a good answer from before")
+    args = ["ask", "--text", QUESTION, "--out", str(out), "--talker", "espeak", *extra]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert needle in err and len(err.strip().splitlines()) == 1
+    assert out.read_bytes() == b"a good answer from before"
+    assert os.listdir(tmp_path) == ["answer.wav"]
+
+
+@pytest.mark.parametrize(
+    ("target", "needle"), [("missing/dir/a.wav", "does not exist"), (".", "is a directory")]
+)
+def test_ask_refuses_an_unwritable_path_before_loading_anything(tmp_path, capsys, target, needle):
+    out = tmp_path / target
+    assert main(["ask", "--text", QUESTION, "--out", str(out), "--talker", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_write_that_fails_midway_keeps_the_old_file(tmp_path, monkeypatch, espeak):
+    from omni_reasoner.infer.speaking import SpeechChunk
+
+    out = tmp_path / "answer.wav"
+    out.write_bytes(b"old")
+    chunk = SpeechChunk(0, "hi", espeak.synthesize("hi"), espeak.sample_rate, 0.1)
+
+    def disk_full(self, data):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(wave.Wave_write, "writeframes", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        write_wav(out, [chunk], espeak.sample_rate)
+    assert out.read_bytes() == b"old" and os.listdir(tmp_path) == ["answer.wav"]

