@@ -83,3 +83,28 @@ def test_int16_audio_becomes_float_in_range():
     audio = as_float_audio(np.array([0, 16384, -32768, 32767], dtype=np.int16))
     assert audio.dtype == np.float32
     np.testing.assert_allclose(audio, [0.0, 0.5, -1.0, 32767 / 32768])
+
+
+def test_espeak_falls_back_to_a_binary_on_path(monkeypatch, tmp_path):
+    """Without the wheel, an `espeak-ng` binary is run as a subprocess (a stand-in here)."""
+    from omni_reasoner.model.talker import espeak
+
+    fake = tmp_path / "espeak-ng"
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import io, sys, wave, numpy as np\n"
+        "text = sys.stdin.read()\n"
+        "t = np.arange(16000 * len(text.split()) // 4) / 16000\n"
+        "pcm = (np.sin(2 * np.pi * 220 * t) * 8000).astype('<i2')\n"
+        "out = io.BytesIO()\n"
+        "with wave.open(out, 'wb') as w:\n"
+        "    w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000); w.writeframes(pcm.tobytes())\n"
+        "sys.stdout.buffer.write(out.getvalue())\n"
+    )
+    fake.chmod(0o755)
+    monkeypatch.setattr(espeak, "_loader_available", lambda: False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    talker = load_talker("espeak")
+    audio = talker.synthesize("one two three four")
+    assert talker.sample_rate == 16000 and len(audio) == 16000
+    assert audio.dtype == np.float32 and 0.2 < np.abs(audio).max() < 0.3
