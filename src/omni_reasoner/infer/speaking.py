@@ -271,6 +271,7 @@ def write_wav(path: str | Path, chunks: Iterable[SpeechChunk], sample_rate: int)
             wav.setsampwidth(2)
             wav.setframerate(sample_rate)
             wav.writeframes(pcm.tobytes())
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; an answer is an ordinary file
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
