@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
+import re
 import wave
 
 import numpy as np
@@ -13,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omni_reasoner.cli import main
+from omni_reasoner.format.tokens import EOS, SPECIAL_TOKENS
 from omni_reasoner.infer.phrases import PhrasePolicy, count_words, is_speakable, split_phrases
 from omni_reasoner.infer.speaking import playback_stalls, speak, speak_answer, write_wav
 from omni_reasoner.model.talker import TalkerError, load_talker
@@ -132,8 +135,12 @@ def espeak():
 def test_a_spoken_answer_streams_chunks_and_never_voices_reasoning(reasoner, backend):
     talker = RecordingTalker(load_talker(backend))
     pieces: list[str] = []
-    result, chunks = speak(reasoner, QUESTION, talker, on_spoken=pieces.append)
+    thoughts: list[str] = []
+    result, chunks = speak(
+        reasoner, QUESTION, talker, on_spoken=pieces.append, on_reasoning=thoughts.append
+    )
     generation = result.generation
+    assert "".join(thoughts).split() == generation.reasoning_text.split()
     assert chunks and [c.index for c in chunks] == list(range(len(chunks)))
     assert "<<" in generation.reasoning_text  # the model did reason silently ...
     for phrase in talker.said:  # ... and none of it reached the voice
@@ -191,15 +198,85 @@ def test_ask_writes_a_wav_and_reports_speech_metrics(tmp_path, capsys):
     assert os.listdir(tmp_path) == ["answer.wav"]  # no temporary file left behind
 
 
-def test_ask_streams_the_spoken_answer_and_can_show_the_reasoning(tmp_path, capsys):
+def split_marked(out: str) -> tuple[str, list[str]]:
+    """The spoken text and the `[think: ...]` segments of `ask --show-reasoning` off a terminal."""
+    thoughts = re.findall(r"\[think: (.*?)\]", out)
+    return re.sub(r"\[think: .*?\]", " ", out), thoughts
+
+
+def test_the_engine_hands_out_reasoning_and_spoken_pieces_in_stream_order(reasoner):
+    events: list[tuple[str, str]] = []
+    generation = reasoner.ask(
+        QUESTION,
+        on_spoken=lambda piece: events.append(("spoken", piece)),
+        on_reasoning=lambda piece: events.append(("reasoning", piece)),
+    )
+    content = generation.stream[: generation.stream.index(EOS)]
+    assert [piece for _, piece in events] == [t for t in content if t not in SPECIAL_TOKENS]
+    thoughts = "".join(p for kind, p in events if kind == "reasoning")
+    spoken = "".join(p for kind, p in events if kind == "spoken")
+    assert thoughts.split() == generation.reasoning_text.split() and "<<" in thoughts
+    assert spoken.split() == generation.spoken_text.split() and "<<" not in spoken
+    kinds = [kind for kind, _ in events]
+    assert kinds.index("reasoning") < len(kinds) - 1 - kinds[::-1].index("spoken")  # interleaved
+
+
+def test_forced_calculator_results_count_as_reasoning(reasoner):
+    thoughts: list[str] = []
+    generation = reasoner.ask(QUESTION, on_reasoning=thoughts.append)
+    assert generation.forced_tokens > 0 and "=" in thoughts
+    after_equals = "".join(thoughts[thoughts.index("=") + 1 :])
+    assert after_equals.startswith("7")  # 12 - 5: the engine computed it and forced it in
+
+
+def test_ask_shows_the_reasoning_live_and_marked_when_piped(tmp_path, capsys):
     out = tmp_path / "a.wav"
     args = ["ask", "--text", QUESTION, "--out", str(out), "--talker", "espeak"]
+    assert main([*args, "--json"]) == 0
+    generation = json.loads(capsys.readouterr().out)
     assert main([*args, "--show-reasoning"]) == 0
     captured = capsys.readouterr()
-    spoken, thinking = captured.out.strip().splitlines()
-    assert "<<" not in spoken and "answer is" in spoken
-    assert thinking.startswith("(thinking)") and "<<" in thinking
+    assert "\033[" not in captured.out  # capsys is no terminal: marked, not coloured
+    spoken, thoughts = split_marked(captured.out)
+    assert len(thoughts) >= 2  # the reasoning arrives in several runs between spoken words
+    assert "".join(thoughts).split() == generation["reasoning_text"].split()
+    assert spoken.split() == generation["spoken_text"].split()
+    assert "<<" not in spoken and ">>" not in spoken
+    assert captured.out.index("[think:") < captured.out.index("answer is")  # live, not after
     assert "wrote" in captured.err and "stalls" in captured.err
+
+
+def test_ask_without_show_reasoning_prints_only_the_spoken_text(capsys):
+    assert main(["ask", "--text", QUESTION, "--json"]) == 0
+    generation = json.loads(capsys.readouterr().out)
+    assert main(["ask", "--text", QUESTION]) == 0
+    assert capsys.readouterr().out.strip() == generation["spoken_text"].strip()
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_reasoning_is_dimmed_in_place(monkeypatch):
+    from omni_reasoner.cli import LiveView
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal = FakeTerminal()
+    view = LiveView(terminal)
+    for kind, piece in [("s", "So"), ("s", ","), ("r", "<<"), ("r", "12-5="), ("r", "7")]:
+        (view.spoken if kind == "s" else view.reasoning)(piece)
+    view.spoken(" when")
+    view.reasoning(">>")
+    view.finish()
+    assert terminal.getvalue() == "So, \033[2m<<12-5=7\033[0m when \033[2m>>\033[0m\n"
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = FakeTerminal()
+    view = LiveView(plain)
+    view.spoken("So,")
+    view.reasoning(" <<1+1=2>>")
+    view.finish()
+    assert plain.getvalue() == "So, [think: <<1+1=2>>]\n"
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,57 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+class LiveView:
+    """Prints the answer as it is decoded: spoken text plain, reasoning (if shown) set apart.
+
+    Both callbacks run on the decoder thread in stream order, so the two texts interleave
+    as the Thinker produced them. On a terminal the reasoning is dimmed; elsewhere (a pipe,
+    a file, NO_COLOR) it is wrapped in `[think: ...]` so it can still be told apart.
+    """
+
+    OPEN_MARK, CLOSE_MARK = "[think: ", "]"
+
+    def __init__(self, out=None):
+        self.out = out or sys.stdout
+        self.dim = _wants_color(self.out)
+        self.in_reasoning = False
+        self.last = ""
+
+    def spoken(self, piece: str) -> None:
+        self._close()
+        self._write(piece)
+
+    def reasoning(self, piece: str) -> None:
+        if not self.in_reasoning:  # leading space goes before the mark, or one is added
+            self.in_reasoning = True
+            text = piece.lstrip()
+            gap = piece[: len(piece) - len(text)]
+            if not gap and self.last and not self.last[-1].isspace():
+                gap = " "
+            self._write(gap + ("\033[2m" if self.dim else self.OPEN_MARK))
+            piece = text
+        self._write(piece)
+
+    def finish(self) -> None:
+        self._close()
+        self._write("\n")
+
+    def _close(self) -> None:
+        if self.in_reasoning:
+            self.in_reasoning = False
+            self._write("\033[0m" if self.dim else self.CLOSE_MARK)
+
+    def _write(self, text: str) -> None:
+        if text:
+            self.out.write(text)
+            self.out.flush()
+            self.last = text
+
+
+def _wants_color(stream) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
 def _cmd_ask(args: argparse.Namespace) -> int:
     from omni_reasoner.api import Reasoner
     from omni_reasoner.format.schedule import as_schedule
@@ -87,14 +138,15 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             check_writable(args.out)
         talker = load_talker(args.talker)
     reasoner = Reasoner.load(args.model)
-    stream_out = None if args.json else (lambda piece: print(piece, end="", flush=True))
+    view = None if args.json else LiveView()
     options = dict(
         schedule=args.schedule,
         temperature=args.temperature,
         top_p=args.top_p,
         seed=args.seed,
         max_new_tokens=args.max_new_tokens,
-        on_spoken=stream_out,
+        on_spoken=view.spoken if view else None,
+        on_reasoning=view.reasoning if view and args.show_reasoning else None,
     )
     speech = None
     if speaking:
@@ -110,9 +162,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(fields, indent=2))
         return 0
-    print()
-    if args.show_reasoning and result.reasoning_text:
-        print(_dim(f"(thinking) {result.reasoning_text}"))
+    view.finish()
     if speech is not None:
         where = f"wrote {args.out}: " if args.out is not None else ""
         print(
@@ -133,12 +183,6 @@ def _write_speech(args: argparse.Namespace, speech, chunks) -> dict:
     if args.out is not None:
         fields["audio_out"] = str(write_wav(args.out, chunks, speech.sample_rate))
     return fields
-
-
-def _dim(text: str) -> str:
-    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
-        return f"\033[2m{text}\033[0m"
-    return text
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -242,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--talker", help="voice: piper (default, natural) or espeak (robotic, tiny, fast)"
     )
     ask.add_argument(
-        "--show-reasoning", action="store_true", help="also print the silent reasoning, dimmed"
+        "--show-reasoning",
+        action="store_true",
+        help="also print the silent reasoning live, dimmed (marked [think: ...] off a terminal)",
     )
     ask.set_defaults(func=_cmd_ask)
 

@@ -4,7 +4,8 @@ For fixed schedules the plan forces the switch tokens and the `<pad>` slots; wit
 calculator trace the engine evaluates `<<expr=` itself and forces the result. At batch
 size 1 every run of forced tokens is fed in one forward pass (`feed_forced_together`),
 which is what makes the paper's `<pad>` layout cheap; the batched path (evaluation)
-feeds one token per sequence per step. Spoken tokens go to `on_spoken` as they appear.
+feeds one token per sequence per step. Spoken tokens go to `on_spoken` as they appear, and
+reasoning tokens (calculator results included) to `on_reasoning`, so a caller can show both live.
 """
 
 from __future__ import annotations
@@ -172,8 +173,10 @@ class Engine:
         seed: int | None = None,
         on_spoken: Callable[[str], None] | None = None,
         feed_forced_together: bool = True,
+        on_reasoning: Callable[[str], None] | None = None,
     ) -> Generation:
-        """One answer, timed from the end of the question, streaming spoken tokens out."""
+        """One answer, timed from the end of the question, streaming spoken and reasoning
+        pieces out as they are produced (the two callbacks never see the same piece)."""
         from omni_reasoner.eval.scoring import extract_answer
 
         question = check_question(question)
@@ -221,6 +224,8 @@ class Engine:
                     first_spoken_at = tokens_before_first_spoken(stream)
                 if mode != THINK and on_spoken is not None:
                     on_spoken(token)
+                elif mode == THINK and on_reasoning is not None:
+                    on_reasoning(token)
             try:
                 slot = plan.send(token)
             except StopIteration:

@@ -114,11 +114,13 @@ class SpeakingRun:
         policy: PhrasePolicy | None = None,
         on_spoken: Callable[[str], None] | None = None,
         on_phrase: Callable[[str], None] | None = None,
+        on_reasoning: Callable[[str], None] | None = None,
         **ask_kwargs,
     ):
         self.reasoner, self.question, self.talker = reasoner, question, talker
         self.policy = policy or PhrasePolicy()
         self.on_spoken, self.on_phrase = on_spoken, on_phrase
+        self.on_reasoning = on_reasoning
         self.ask_kwargs = ask_kwargs
         self.result: SpeechResult | None = None
         self._generation = None
@@ -168,8 +170,16 @@ class SpeakingRun:
             for phrase in self.policy.feed(piece):
                 phrases.put(phrase)
 
+        def reasoning(piece: str) -> None:  # shown to the caller, never to the phrase policy
+            if self._cancel.is_set():
+                raise _Cancelled
+            if self.on_reasoning is not None:
+                self.on_reasoning(piece)
+
         try:
-            self._generation = self.reasoner.ask(self.question, on_spoken=spoken, **self.ask_kwargs)
+            self._generation = self.reasoner.ask(
+                self.question, on_spoken=spoken, on_reasoning=reasoning, **self.ask_kwargs
+            )
             for phrase in self.policy.flush():
                 phrases.put(phrase)
         except _Cancelled:
