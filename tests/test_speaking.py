@@ -151,6 +151,11 @@ def test_a_spoken_answer_streams_chunks_and_never_voices_reasoning(reasoner, bac
     ready = [c.ready_s for c in chunks]
     assert ready == sorted(ready) and result.chunk_ready_s == ready
     assert 0 < result.ttfa_s == ready[0] <= result.total_s
+    # the TTFA breakdown: first token, then the first phrase complete, then its synthesis
+    assert 0 < result.first_token_s <= result.first_phrase_s <= result.ttfa_s
+    assert 0 < result.first_synthesis_s <= result.ttfa_s
+    assert result.first_phrase_s + result.first_synthesis_s <= result.ttfa_s + 1e-9
+    assert set(result.metrics()) >= {"first_token_s", "first_phrase_s", "first_synthesis_s"}
     assert result.audio_s == pytest.approx(sum(c.duration_s for c in chunks))
     assert result.audio_s > 1.0
     assert result.stalls >= 0 and result.stall_s >= 0.0
@@ -321,3 +326,79 @@ def test_a_write_that_fails_midway_keeps_the_old_file(tmp_path, monkeypatch, esp
     with pytest.raises(OSError, match="No space"):
         write_wav(out, [chunk], espeak.sample_rate)
     assert out.read_bytes() == b"old" and os.listdir(tmp_path) == ["answer.wav"]
+
+
+# ---- the TTFA benchmark -----------------------------------------------------------------
+
+
+def load_benchmark():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "speech_latency.py"
+    spec = importlib.util.spec_from_file_location("speech_latency", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("form", ["schedule", "pair"])
+def test_the_ttfa_benchmark_prints_a_row_per_schedule(small_dataset, capsys, form):
+    from omni_reasoner.api import DEFAULT_MODEL
+
+    schedules = ["interleave:2:8", "interleave:2:8+nopad"]  # both speak at once on the default
+    if form == "schedule":
+        chosen = [arg for s in schedules for arg in ("--schedule", s)]
+    else:
+        chosen = [arg for s in schedules for arg in ("--pair", f"{s}={DEFAULT_MODEL}")]
+    args = ["--data", str(small_dataset), "--n", "2", "--repeats", "1", "--talker", "espeak"]
+    assert load_benchmark().main([*args, "--max-new-tokens", "120", *chosen]) == 0
+    out = capsys.readouterr().out
+    assert "2 questions x 1 repeats" in out
+    table, breakdown = out.split("TTFA breakdown")
+    for schedule in schedules:
+        (row,) = [line for line in table.splitlines() if line.startswith(schedule + " ")]
+        (parts,) = [line for line in breakdown.splitlines() if line.startswith(schedule + " ")]
+        cells = row.split()
+        assert cells[1] == "2/2" and float(cells[2]) > 0  # both answers voiced, a median TTFA
+        assert cells[-2].endswith("%") and cells[-1] == "-"  # an accuracy; no think-first here
+        prefill, decode, synth, rest, ttfa = map(float, parts.split()[1:])
+        assert prefill > 0 and synth > 0 and ttfa == float(cells[2])
+
+
+def run(ttfa, prefill=0.01, phrase=0.05, synth=0.02, stalls=0, correct=True):
+    numbers = dict(ttfa=ttfa, prefill=prefill, phrase=phrase, synth=synth, stalls=stalls)
+    return numbers | {"stall_s": 0.5 * stalls, "correct": correct}
+
+
+def test_the_ttfa_report_compares_against_think_first_and_sums_stalls():
+    runs = {
+        "think-first": [run(2.0, phrase=1.9), run(None, correct=False), run(4.0, phrase=3.9)],
+        "interleave:2:8": [run(0.5, stalls=1), run(0.6, stalls=2), run(0.7)],
+    }
+    out = io.StringIO()
+    load_benchmark().report(runs, out)
+    table, breakdown = out.getvalue().split("TTFA breakdown")
+    think, interleave = (
+        next(line.split() for line in table.splitlines() if line.startswith(s + " ")) for s in runs
+    )
+    assert think[1] == "2/3" and think[2] == "3.000" and think[-2] == "66.7%"
+    assert think[-1] == "1.0x" and interleave[-1] == "5.0x"  # 3.0 s / 0.6 s
+    assert interleave[4] == "3" and interleave[5] == "1.50"  # stalls summed, and their seconds
+    think_parts = next(line for line in breakdown.splitlines() if line.startswith("think-first"))
+    assert think_parts.split()[1:] == ["0.010", "2.890", "0.020", "0.080", "3.000"]
+
+
+@pytest.mark.parametrize(
+    ("bad", "needle"),
+    [
+        (["--schedule", "interleave:0:8"], "unknown schedule 'interleave:0:8'"),
+        (["--pair", "think-first"], "--pair takes SCHEDULE=MODEL"),
+        (["--talker", "festival"], "choose one of: piper, espeak"),
+    ],
+)
+def test_the_ttfa_benchmark_refuses_bad_input_in_one_line(small_dataset, capsys, bad, needle):
+    with pytest.raises(SystemExit) as exit_:
+        load_benchmark().main(["--data", str(small_dataset), *bad])
+    assert exit_.value.code == 2
+    assert needle in capsys.readouterr().err.strip().splitlines()[-1]

@@ -14,7 +14,9 @@ an async iterator, so a wav writer, a speaker and a web socket can all share thi
 Per answer it measures time to first audio (TTFA) from the end of the question, the
 total time, the audio duration, and stalls: playback is simulated in real time from the
 moment the first chunk is ready, and every gap where the next chunk was not ready when
-the previous one finished playing counts as a stall.
+the previous one finished playing counts as a stall. TTFA is broken down into the wait
+for the first token (prefill), decoding until the first voiced phrase was complete, and
+the synthesis of that phrase, so a benchmark can say which of the three to shorten.
 """
 
 from __future__ import annotations
@@ -64,10 +66,17 @@ class SpeechResult:
     stalls: int
     stall_s: float
     chunk_ready_s: list[float] = field(default_factory=list)
+    # the TTFA breakdown, seconds after the question (None when nothing was voiced)
+    first_token_s: float | None = None  # the first content token, spoken or reasoning
+    first_phrase_s: float | None = None  # the first voiced phrase was complete
+    first_synthesis_s: float | None = None  # seconds spent synthesizing that phrase
 
     def metrics(self) -> dict:
         return {
             "ttfa_s": self.ttfa_s,
+            "first_token_s": self.first_token_s,
+            "first_phrase_s": self.first_phrase_s,
+            "first_synthesis_s": self.first_synthesis_s,
             "speech_total_s": self.total_s,
             "audio_s": self.audio_s,
             "stalls": self.stalls,
@@ -124,6 +133,7 @@ class SpeakingRun:
         self.ask_kwargs = ask_kwargs
         self.result: SpeechResult | None = None
         self._generation = None
+        self._first_token_s: float | None = None
         self._cancel = threading.Event()
         self._started = False
 
@@ -138,12 +148,15 @@ class SpeakingRun:
         ready: asyncio.Queue = asyncio.Queue()
 
         def deliver(item) -> None:
-            loop.call_soon_threadsafe(ready.put_nowait, item)
+            try:
+                loop.call_soon_threadsafe(ready.put_nowait, item)
+            except RuntimeError:  # the consumer left and its event loop is closed: nobody listens
+                self._cancel.set()
 
         phrases: queue.Queue = queue.Queue()
         t0 = time.perf_counter()
         threads = [
-            threading.Thread(target=self._decode, args=(phrases, deliver), daemon=True),
+            threading.Thread(target=self._decode, args=(phrases, deliver, t0), daemon=True),
             threading.Thread(target=self._synthesize, args=(phrases, deliver, t0), daemon=True),
         ]
         for thread in threads:
@@ -161,18 +174,22 @@ class SpeakingRun:
             for thread in threads:
                 await asyncio.to_thread(thread.join)
 
-    def _decode(self, phrases: queue.Queue, deliver) -> None:
-        def spoken(piece: str) -> None:
+    def _decode(self, phrases: queue.Queue, deliver, t0: float) -> None:
+        def arrived() -> None:
             if self._cancel.is_set():
                 raise _Cancelled
+            if self._first_token_s is None:
+                self._first_token_s = time.perf_counter() - t0
+
+        def spoken(piece: str) -> None:
+            arrived()
             if self.on_spoken is not None:
                 self.on_spoken(piece)
-            for phrase in self.policy.feed(piece):
-                phrases.put(phrase)
+            for phrase in self.policy.feed(piece):  # with when it was complete, for TTFA
+                phrases.put((phrase, time.perf_counter() - t0))
 
         def reasoning(piece: str) -> None:  # shown to the caller, never to the phrase policy
-            if self._cancel.is_set():
-                raise _Cancelled
+            arrived()
             if self.on_reasoning is not None:
                 self.on_reasoning(piece)
 
@@ -181,7 +198,7 @@ class SpeakingRun:
                 self.question, on_spoken=spoken, on_reasoning=reasoning, **self.ask_kwargs
             )
             for phrase in self.policy.flush():
-                phrases.put(phrase)
+                phrases.put((phrase, time.perf_counter() - t0))
         except _Cancelled:
             pass
         except Exception as exc:  # handed to the consumer, raised where it iterates
@@ -193,19 +210,25 @@ class SpeakingRun:
         said: list[str] = []
         ready_s: list[float] = []
         durations: list[float] = []
+        first_phrase_s = first_synthesis_s = None
         try:
-            while (phrase := phrases.get()) is not _END:
+            while (item := phrases.get()) is not _END:
                 if self._cancel.is_set():
                     continue  # drain until the decoder says it has stopped
+                phrase, complete_s = item
                 if self.on_phrase is not None:
                     self.on_phrase(phrase)
                 said.append(phrase)
+                started = time.perf_counter()
                 samples = self.talker.synthesize(phrase)
+                done = time.perf_counter()
                 if len(samples) == 0:
                     continue
                 chunk = SpeechChunk(
-                    len(ready_s), phrase, samples, self.talker.sample_rate, time.perf_counter() - t0
+                    len(ready_s), phrase, samples, self.talker.sample_rate, done - t0
                 )
+                if not ready_s:
+                    first_phrase_s, first_synthesis_s = complete_s, done - started
                 ready_s.append(chunk.ready_s)
                 durations.append(chunk.duration_s)
                 deliver(chunk)
@@ -230,6 +253,9 @@ class SpeakingRun:
             stalls=stalls,
             stall_s=stall_s,
             chunk_ready_s=ready_s,
+            first_token_s=self._first_token_s,
+            first_phrase_s=first_phrase_s,
+            first_synthesis_s=first_synthesis_s,
         )
         deliver(_END)
 
