@@ -38,7 +38,7 @@ from omni_reasoner.infer.speaking import speak
 from omni_reasoner.model.talker import load_talker
 from omni_reasoner.train.examples import pick_question
 
-DEFAULT_SCHEDULES = ["think-first", "interleave:2:8", "interleave:2:8+nopad", "aligned"]
+DEFAULT_SCHEDULES = ["think-first", "interleave:2:8", "interleave:2:8+nopad"]
 
 
 def median(values: list[float]) -> float:
