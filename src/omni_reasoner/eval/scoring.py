@@ -9,6 +9,7 @@ only in words scores zero, which is why responses end with "The answer is 72."
 
 from __future__ import annotations
 
+import math
 import re
 
 TRIGGERS = ("The answer is:", "The answer is", "the answer is", "####")
@@ -21,6 +22,8 @@ def drop_extra_zeros(number: str) -> str:
     try:
         value = float(number)
     except ValueError:
+        return number
+    if not math.isfinite(value):  # a model that never stops saying digits: keep its string
         return number
     if value == int(value):
         return str(int(value))
