@@ -186,6 +186,9 @@ def main() -> None:
     default_eval = Path(args.default) / "eval.json"
     if default_eval.is_file():
         report = json.loads(default_eval.read_text())
+        report["_dir"] = str(default_eval.parent)
+        for r in report["results"]:
+            r["set"] = set_label(report, r["set"])
         meta = report.get("model_meta", {})
         lines += [
             "## The embedded default model",
