@@ -22,9 +22,9 @@ the synthesis of that phrase, so a benchmark can say which of the three to short
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import queue
-import tempfile
 import threading
 import time
 import wave
@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from omni_reasoner.data.store import atomic_write_bytes
 from omni_reasoner.infer.phrases import PhrasePolicy, is_speakable
 
 _END = object()
@@ -294,22 +295,17 @@ def check_writable(path: str | Path) -> Path:
 
 
 def write_wav(path: str | Path, chunks: Iterable[SpeechChunk], sample_rate: int) -> Path:
-    """16-bit mono wav, written to a temporary file beside `path` and renamed over it,
-    so a half-written file never replaces a good one."""
+    """16-bit mono wav, written atomically (`atomic_write_bytes`: a temporary file beside
+    `path`, renamed over it), so a half-written file never replaces a good one."""
     path = check_writable(path)
     samples = [c.samples for c in chunks]
     audio = np.concatenate(samples) if samples else np.zeros(0, np.float32)
     pcm = (np.clip(audio, -1.0, 1.0) * 32767.0).round().astype("<i2")
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as raw, wave.open(raw, "wb") as wav:
-            wav.setnchannels(1)
-            wav.setsampwidth(2)
-            wav.setframerate(sample_rate)
-            wav.writeframes(pcm.tobytes())
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; an answer is an ordinary file
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(sample_rate)
+        wav.writeframes(pcm.tobytes())
+    atomic_write_bytes(path, buffer.getvalue())
     return path
