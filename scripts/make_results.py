@@ -58,10 +58,11 @@ def set_label(report: dict, split: str) -> str:
     if split != "heldout_phrasing":
         return split
     tier = report.get("heldout_phrasing_tier")
-    if tier is None:
+    if tier is None:  # written before eval reports named it: ask the copied manifest
+        from omni_reasoner.eval.report import heldout_tier
+
         manifest = Path(report["_dir"]) / "data_manifest.json"
-        config = json.loads(manifest.read_text()).get("config", {}) if manifest.is_file() else {}
-        tier = "test" if "n_valid_phrasing_per_category" in config else "dev"
+        tier = heldout_tier(json.loads(manifest.read_text()) if manifest.is_file() else {})
     return "heldout_phrasing" if tier == "test" else "valid_phrasing (dev tier)"
 
 
