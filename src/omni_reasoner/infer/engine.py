@@ -174,9 +174,15 @@ class Engine:
         on_spoken: Callable[[str], None] | None = None,
         feed_forced_together: bool = True,
         on_reasoning: Callable[[str], None] | None = None,
+        on_spoken_state: Callable[[str, torch.Tensor], None] | None = None,
     ) -> Generation:
         """One answer, timed from the end of the question, streaming spoken and reasoning
-        pieces out as they are produced (the two callbacks never see the same piece)."""
+        pieces out as they are produced (the two callbacks never see the same piece).
+
+        `on_spoken_state(piece, state)` gets, for each spoken piece, the Thinker's state at
+        its position (last hidden layer plus input embedding, what a neural Talker reads).
+        A state exists once the piece has been fed back, so it arrives one forward pass
+        after the piece itself; the last pieces get one extra pass at the end."""
         from omni_reasoner.eval.scoring import extract_answer
 
         question = check_question(question)
@@ -188,6 +194,9 @@ class Engine:
         prompt = encode_prompt(question, self.pieces)
         past = None
         pending: list[int] = list(prompt)
+        # the spoken piece each pending id carries (None for the rest): whose state to hand over
+        pending_spoken: list[str | None] = [None] * len(pending)
+        want_states = on_spoken_state is not None
         stream: list[str] = []
         queued: list[int] = []  # calculator results waiting for reasoning slots
         mode = None
@@ -201,17 +210,18 @@ class Engine:
                 )
                 forced += 1
                 if pending and not feed_forced_together:  # the baseline: one token per forward pass
-                    logits, past = self._forward(pending, past)
+                    logits, past = self._feed(pending, pending_spoken, past, on_spoken_state)
                     passes += 1
-                    pending = []
+                    pending, pending_spoken = [], []
                 pending.append(token_id)
             else:
                 if pending:
-                    logits, past = self._forward(pending, past)
+                    logits, past = self._feed(pending, pending_spoken, past, on_spoken_state)
                     passes += 1
-                    pending = []
+                    pending, pending_spoken = [], []
                 token_id = choose(logits, self.masks.mask(slot), temperature, top_p, generator)
                 pending.append(token_id)
+            pending_spoken.append(None)
             token = self._token(token_id)
             stream.append(token)
             if token in (SPEAK, THINK):
@@ -222,6 +232,8 @@ class Engine:
                 elif mode != THINK and first_spoken_at is None:
                     first_spoken_time = time.perf_counter() - t0
                     first_spoken_at = tokens_before_first_spoken(stream)
+                if mode != THINK:
+                    pending_spoken[-1] = token
                 if mode != THINK and on_spoken is not None:
                     on_spoken(token)
                 elif mode == THINK and on_reasoning is not None:
@@ -230,6 +242,8 @@ class Engine:
                 slot = plan.send(token)
             except StopIteration:
                 break
+        if want_states and any(pending_spoken):
+            self._feed(pending, pending_spoken, past, on_spoken_state)
         total = time.perf_counter() - t0
         parsed = parse_stream(stream)
         return Generation(
@@ -248,12 +262,29 @@ class Engine:
             problems=parsed.problems,
         )
 
-    def _forward(self, ids: list[int], past):
+    def _forward(self, ids: list[int], past, states: bool = False):
         input_ids = torch.tensor([ids], device=self.device)
         out = self.model(
-            input_ids=input_ids, use_cache=True, logits_to_keep=1, **{self._cache_arg: past}
+            input_ids=input_ids,
+            use_cache=True,
+            logits_to_keep=1,
+            output_hidden_states=states,
+            **{self._cache_arg: past},
         )
-        return out.logits[0, -1], _cache_of(out)
+        if not states:
+            return out.logits[0, -1], _cache_of(out)
+        embedded = self.model.get_input_embeddings()(input_ids)
+        return out.logits[0, -1], _cache_of(out), (out.hidden_states[-1] + embedded)[0]
+
+    def _feed(self, ids, spoken, past, on_spoken_state):
+        """A forward pass over `ids`; hands the states of the spoken ones to the callback."""
+        if on_spoken_state is None or not any(spoken):
+            return self._forward(ids, past)
+        logits, past, states = self._forward(ids, past, states=True)
+        for piece, state in zip(spoken, states, strict=True):
+            if piece is not None:
+                on_spoken_state(piece, state.float())
+        return logits, past
 
     @torch.inference_mode()
     def generate_batch(

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-TALKERS = ("piper", "espeak")
+TALKERS = ("piper", "espeak")  # text backends; a neural talker is `neural:PATH`
 DEFAULT_TALKER = "piper"
 SPEECH_EXTRA = "pip install 'omni-reasoner[speech]'"
 
@@ -38,8 +38,17 @@ def as_float_audio(samples: np.ndarray) -> np.ndarray:
 
 
 def load_talker(name: str | None = None, **options) -> Talker:
-    """A Talker by name (`piper` or `espeak`); unknown names fail with the valid choices."""
-    name = (name or DEFAULT_TALKER).strip().lower()
+    """A Talker by name (`piper`, `espeak`, or `neural:PATH` for a neural talker checkpoint
+    on the Thinker's hidden states); unknown names fail with the valid choices."""
+    name = (name or DEFAULT_TALKER).strip()
+    kind, _, path = name.partition(":")
+    if kind.lower() == "neural":
+        if not path:
+            raise TalkerError("the neural talker needs a checkpoint: --talker neural:PATH")
+        from omni_reasoner.model.talker.neural import NeuralTalker
+
+        return NeuralTalker(path, **options)
+    name = name.lower()
     if name == "piper":
         from omni_reasoner.model.talker.piper import PiperTalker
 
@@ -48,4 +57,4 @@ def load_talker(name: str | None = None, **options) -> Talker:
         from omni_reasoner.model.talker.espeak import EspeakTalker
 
         return EspeakTalker(**options)
-    raise TalkerError(f"unknown talker {name!r}; choose one of: {', '.join(TALKERS)}")
+    raise TalkerError(f"unknown talker {name!r}; choose one of: {', '.join(TALKERS)}, neural:PATH")
