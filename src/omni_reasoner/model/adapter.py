@@ -1,0 +1,199 @@
+"""The adapter: Whisper encoder frames -> a few Thinker input embeddings per second.
+
+Whisper's encoder emits 50 frames a second; the Thinker reads tokens. The adapter stacks
+`k` consecutive frames (k=4: 12.5 tokens a second, a 6 s question is 75 tokens) and maps
+them with a 2-layer MLP into the Thinker's embedding space. Stacking rather than
+averaging keeps the order of the frames inside each group -- an MLP on stacked frames
+can still learn an average, never the reverse -- at the price of a k-times wider first
+layer (4 x 384 -> 256 is 0.4 M parameters for the tiny Thinker). 12.5 Hz keeps about four
+tokens per spoken word, the rate Qwen2-Audio-style models find enough for recognition,
+while the audio prompt stays short enough for a small context.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pad_sequence
+
+WEIGHTS = "adapter.safetensors"
+CONFIG = "adapter_config.json"
+POOLS = ("stack", "mean")
+
+
+class AdapterError(ValueError):
+    """A bad adapter config or checkpoint; one line for the CLI."""
+
+
+@dataclass
+class AdapterConfig:
+    encoder_dim: int = 384  # Whisper tiny's d_model
+    thinker_dim: int = 256  # the Thinker's hidden size
+    k: int = 4  # encoder frames per token: 50 Hz / 4 = 12.5 Hz
+    pool: str = "stack"  # "stack" (concatenate k frames) or "mean"
+    hidden_dim: int = 0  # the MLP's middle width; 0 means thinker_dim
+
+    def __post_init__(self):
+        if self.pool not in POOLS:
+            raise AdapterError(f"adapter pool {self.pool!r} is not one of: {', '.join(POOLS)}")
+        for name in ("encoder_dim", "thinker_dim", "k"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise AdapterError(f"adapter {name} must be a positive integer")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> AdapterConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise AdapterError(f"unknown adapter config keys: {', '.join(unknown)}")
+        return cls(**data)
+
+
+class AudioAdapter(nn.Module):
+    def __init__(self, config: AdapterConfig):
+        super().__init__()
+        self.config = config
+        width = config.encoder_dim * (config.k if config.pool == "stack" else 1)
+        hidden = config.hidden_dim or config.thinker_dim
+        self.proj = nn.Sequential(
+            nn.Linear(width, hidden), nn.GELU(), nn.Linear(hidden, config.thinker_dim)
+        )
+
+    def tokens_for(self, frames: torch.Tensor) -> torch.Tensor:
+        """Adapter tokens for clips of `frames` encoder frames (a partial group counts)."""
+        return (frames + self.config.k - 1) // self.config.k
+
+    def forward(
+        self, hidden: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T, encoder_dim) frames + (B, T) mask -> (B, N, thinker_dim) embeddings + (B, N) mask.
+
+        Padded frames are zeroed first, so a clip's tokens do not depend on the batch.
+        """
+        k = self.config.k
+        b, t, d = hidden.shape
+        n = -(-t // k)
+        mask = mask.bool()
+        hidden = hidden * mask[..., None].to(hidden.dtype)
+        if n * k != t:
+            hidden = nn.functional.pad(hidden, (0, 0, 0, n * k - t))
+            mask = nn.functional.pad(mask, (0, n * k - t))
+        groups = hidden.reshape(b, n, k, d)
+        if self.config.pool == "stack":
+            pooled = groups.reshape(b, n, k * d)
+        else:  # the mean over the real frames of each group
+            counts = mask.reshape(b, n, k).sum(-1, keepdim=True).clamp(min=1)
+            pooled = groups.sum(2) / counts.to(hidden.dtype)
+        token_mask = mask.reshape(b, n, k).any(-1)
+        out = self.proj(pooled) * token_mask[..., None].to(pooled.dtype)
+        return out, token_mask
+
+
+def save_adapter(adapter: AudioAdapter, directory: str | Path) -> None:
+    """`adapter.safetensors` + `adapter_config.json` into a (Thinker checkpoint) directory."""
+    from safetensors.torch import save
+
+    from omni_reasoner.data.store import atomic_write_bytes
+
+    directory = Path(directory)
+    state = {k: v.detach().cpu().contiguous() for k, v in adapter.state_dict().items()}
+    atomic_write_bytes(directory / WEIGHTS, save(state, metadata={"format": "pt"}))
+    text = json.dumps(asdict(adapter.config), indent=2, sort_keys=True) + "\n"
+    atomic_write_bytes(directory / CONFIG, text.encode())
+
+
+def has_adapter(directory: str | Path) -> bool:
+    return (Path(directory) / WEIGHTS).is_file()
+
+
+def load_adapter(directory: str | Path) -> AudioAdapter:
+    """The adapter saved in `directory`; a one-line error when it is missing or broken."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+
+    directory = Path(directory)
+    if not (directory / WEIGHTS).is_file() or not (directory / CONFIG).is_file():
+        raise AdapterError(f"{directory} holds no audio adapter ({WEIGHTS} and {CONFIG})")
+    try:
+        config = AdapterConfig.from_dict(json.loads((directory / CONFIG).read_text()))
+    except (json.JSONDecodeError, TypeError, AttributeError):
+        raise AdapterError(f"{directory / CONFIG} is not a valid adapter config") from None
+    adapter = AudioAdapter(config)
+    try:
+        state = load((directory / WEIGHTS).read_bytes())
+        adapter.load_state_dict(state)
+    except (SafetensorError, RuntimeError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise AdapterError(f"cannot load {directory / WEIGHTS}: {reason}") from None
+    return adapter
+
+
+@dataclass
+class AudioInputs:
+    """What a Qwen2ForCausalLM takes for a batch with audio in its prompt.
+
+    `audio_start[i]` is where clip i's first audio embedding sits in row i.
+    `labels` is -100 everywhere except the suffix positions given labels.
+    """
+
+    inputs_embeds: torch.Tensor  # (B, L, H)
+    attention_mask: torch.Tensor  # (B, L) long
+    labels: torch.Tensor | None  # (B, L) long
+    audio_start: list[int]
+    audio_len: list[int]
+
+
+def build_audio_inputs(
+    embed_tokens: nn.Module,
+    prefix_ids: list[list[int]],
+    audio: torch.Tensor,
+    audio_mask: torch.Tensor,
+    suffix_ids: list[list[int]],
+    *,
+    suffix_labels: list[list[int]] | None = None,
+    markers: tuple[int, int] | None = None,
+    pad_to: int = 1,
+    ignore_index: int = -100,
+) -> AudioInputs:
+    """Row i = embed(prefix_i) + [start] + audio_i (its real tokens) + [end] + embed(suffix_i).
+
+    `embed_tokens` is the Thinker's `get_input_embeddings()`; `markers` the (start, end)
+    token ids around the audio, or None for none. Rows are right-padded (zeros, mask 0) to
+    a multiple of `pad_to`, as the text collate does, so the same function serves training
+    (with `suffix_labels`) and the engine (a batch of one, no labels).
+    """
+    batch = len(prefix_ids)
+    if not (len(suffix_ids) == batch == audio.shape[0] == audio_mask.shape[0]):
+        raise ValueError("prefix_ids, audio, audio_mask and suffix_ids need the same batch size")
+    if suffix_labels is not None and [len(x) for x in suffix_labels] != [
+        len(x) for x in suffix_ids
+    ]:
+        raise ValueError("suffix_labels must have one label per suffix token")
+    weight = embed_tokens.weight
+    start, end = ([markers[0]], [markers[1]]) if markers else ([], [])
+    audio_len = [int(n) for n in audio_mask.sum(dim=1)]
+    rows, starts, label_rows = [], [], []
+    for i in range(batch):
+        head = torch.tensor([*prefix_ids[i], *start], dtype=torch.long, device=weight.device)
+        tail = torch.tensor([*end, *suffix_ids[i]], dtype=torch.long, device=weight.device)
+        clip = audio[i][audio_mask[i].bool()].to(weight.dtype)
+        rows.append(torch.cat([embed_tokens(head), clip, embed_tokens(tail)]))
+        starts.append(len(head))
+        if suffix_labels is not None:
+            ignored = len(head) + len(clip) + len(end)
+            label_rows.append([ignore_index] * ignored + list(suffix_labels[i]))
+    longest = max(len(r) for r in rows)
+    extra = -(-longest // pad_to) * pad_to - longest
+    embeds = nn.functional.pad(pad_sequence(rows, batch_first=True), (0, 0, 0, extra))
+    lengths = torch.tensor([len(r) for r in rows], device=weight.device)
+    attention = (torch.arange(embeds.shape[1], device=weight.device) < lengths[:, None]).long()
+    labels = None
+    if suffix_labels is not None:
+        labels = torch.full(attention.shape, ignore_index, dtype=torch.long, device=weight.device)
+        for i, row in enumerate(label_rows):
+            labels[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+    return AudioInputs(embeds, attention, labels, starts, audio_len)
