@@ -17,6 +17,17 @@ DEFAULT_MODEL = Path(__file__).resolve().parent / "checkpoints" / "default"
 META = "omni_reasoner.json"
 
 
+def read_meta(path: str | Path | None = None) -> dict:
+    """A checkpoint's `omni_reasoner.json` (schedule, trace style, audio path), without the model."""
+    from omni_reasoner.model.thinker import CheckpointError
+
+    meta_path = Path(path or DEFAULT_MODEL) / META
+    try:
+        return json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    except json.JSONDecodeError:
+        raise CheckpointError(f"{meta_path} is not valid JSON") from None
+
+
 class Reasoner:
     def __init__(self, model, tokenizer, meta: dict, path: Path):
         from omni_reasoner.infer.engine import Engine
@@ -40,13 +51,19 @@ class Reasoner:
                 f"the embedded default model is missing ({path}); pass --model PATH"
             )
         model, tokenizer = load_thinker(path, dtype=torch.float32)
-        meta_path = path / META
-        try:
-            meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
-        except json.JSONDecodeError:
-            raise CheckpointError(f"{meta_path} is not valid JSON") from None
-        return cls(model, tokenizer, meta, path)
+        return cls(model, tokenizer, read_meta(path), path)
 
     def ask(self, question: str, schedule: str | None = None, **generate_kwargs):
         schedule = as_schedule(schedule or self.schedule)
         return self.engine.generate(question, schedule, **generate_kwargs)
+
+    def ask_audio(self, audio, *, pipeline="auto", schedule=None, **generate_kwargs):
+        """A spoken question (an `omni_reasoner.audio.Audio`) -> `AudioGeneration`.
+
+        `pipeline`: "auto" (e2e where the checkpoint hears audio itself, else cascade),
+        "cascade" (Whisper tiny.en -> this Thinker) or "e2e". Times count from the end of
+        the question audio, so they include hearing it (`audio_encode_s`).
+        """
+        from omni_reasoner.infer.listening import ask_audio
+
+        return ask_audio(self, audio, pipeline=pipeline, schedule=schedule, **generate_kwargs)

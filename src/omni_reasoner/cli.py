@@ -120,12 +120,31 @@ def _wants_color(stream) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
+def _question(args: argparse.Namespace):
+    """The question from --text or --audio, checked before the model loads."""
+    if args.audio is None:
+        from omni_reasoner.infer.engine import check_question
+
+        check_question(args.text)
+        return args.text
+    from omni_reasoner.api import read_meta
+    from omni_reasoner.audio import load_audio
+    from omni_reasoner.infer.listening import resolve_pipeline
+
+    audio = load_audio(args.audio)
+    resolve_pipeline(read_meta(args.model), args.pipeline)
+    return audio
+
+
+def _print_heard(transcript: str) -> None:
+    print(f"heard: {transcript}", flush=True)
+
+
 def _cmd_ask(args: argparse.Namespace) -> int:
     from omni_reasoner.api import Reasoner
     from omni_reasoner.format.schedule import as_schedule
-    from omni_reasoner.infer.engine import check_question
 
-    check_question(args.text)  # bad input fails before the model loads
+    question = _question(args)  # bad input fails before the model loads
     if args.schedule:
         as_schedule(args.schedule)
     speaking = args.out is not None or args.talker is not None
@@ -148,14 +167,22 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         on_spoken=view.spoken if view else None,
         on_reasoning=view.reasoning if view and args.show_reasoning else None,
     )
+    spoken_question = args.audio is not None
+    if spoken_question:
+        from omni_reasoner.infer.listening import prepare
+
+        prepare(reasoner, args.pipeline)  # the recogniser loads before the clock starts
+        options |= dict(pipeline=args.pipeline, on_transcript=_print_heard if view else None)
     speech = None
     if speaking:
         from omni_reasoner.infer.speaking import speak
 
-        speech, chunks = speak(reasoner, args.text, talker, **options)
+        speech, chunks = speak(reasoner, question, talker, **options)
         result = speech.generation
+    elif spoken_question:
+        result = reasoner.ask_audio(question, **options)
     else:
-        result = reasoner.ask(args.text, **options)
+        result = reasoner.ask(question, **options)
     fields = result.to_dict() | {"model": str(reasoner.path)}
     if speech is not None:
         fields |= _write_speech(args, speech, chunks)
@@ -170,6 +197,59 @@ def _cmd_ask(args: argparse.Namespace) -> int:
             f"{speech.ttfa_s:.2f} s, {speech.stalls} stalls ({speech.stall_s:.2f} s)",
             file=sys.stderr,
         )
+    elif spoken_question:
+        print(
+            f"heard in {result.audio_encode_s:.2f} s ({result.pipeline}), first spoken token "
+            f"after {result.time_to_first_spoken_s or 0:.2f} s from the end of the question",
+            file=sys.stderr,
+        )
+    return 0
+
+
+DEMO_QUESTION = os.path.join(os.path.dirname(__file__), "assets", "demo_question.wav")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    """The bundled spoken question answered aloud, both streams live, latency explained."""
+    from omni_reasoner.api import Reasoner
+    from omni_reasoner.audio import load_audio
+    from omni_reasoner.infer.listening import prepare
+    from omni_reasoner.infer.speaking import check_writable, speak
+    from omni_reasoner.model.talker import load_talker
+
+    audio = load_audio(DEMO_QUESTION)
+    if args.out is not None:
+        check_writable(args.out)
+    talker = load_talker(args.talker)
+    reasoner = Reasoner.load(args.model)
+    prepare(reasoner, args.pipeline)  # the recogniser loads before the clock starts
+    print(f"question: {DEMO_QUESTION} ({audio.duration_s:.1f} s, said by Piper's joe voice)")
+    view = LiveView()
+    speech, chunks = speak(
+        reasoner,
+        audio,
+        talker,
+        pipeline=args.pipeline,
+        on_transcript=_print_heard,
+        on_spoken=view.spoken,
+        on_reasoning=view.reasoning,
+    )
+    view.finish()
+    fields = _write_speech(args, speech, chunks)
+    parts = speech.breakdown()
+    print(f"answer: {speech.generation.answer}")
+    print(
+        f"TTFA {speech.ttfa_s:.2f} s from the end of the question = "
+        f"hearing it {parts['audio_encode']:.2f} ({speech.pipeline}) + prefill "
+        f"{parts['prefill']:.2f} + decoding to the first phrase {parts['decode']:.2f} + "
+        f"voicing it {parts['synth']:.2f} + waiting {parts['rest']:.2f}"
+    )
+    print(
+        f"{speech.audio_s:.1f} s of audio ({speech.talker}), {speech.stalls} stalls "
+        f"({speech.stall_s:.2f} s), all done after {speech.total_s:.2f} s"
+    )
+    if "audio_out" in fields:
+        print(f"wrote {fields['audio_out']}")
     return 0
 
 
@@ -271,7 +351,18 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser(
         "ask", help="ask a math question; the spoken answer streams to stdout"
     )
-    ask.add_argument("--text", required=True, help="the question")
+    question = ask.add_mutually_exclusive_group(required=True)
+    question.add_argument("--text", help="the question")
+    question.add_argument(
+        "--audio", metavar="FILE", help="the question spoken (wav, flac, ogg; any rate)"
+    )
+    ask.add_argument(
+        "--pipeline",
+        choices=("auto", "cascade", "e2e"),
+        default="auto",
+        help="how --audio is heard: cascade (Whisper tiny.en, then the text model), e2e "
+        "(the model hears it), auto (e2e where the checkpoint can; default)",
+    )
     ask.add_argument("--model", help="checkpoint directory (default: the embedded model)")
     ask.add_argument("--schedule", help="default: the schedule the model was trained with")
     ask.add_argument(
@@ -291,6 +382,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="also print the silent reasoning live, dimmed (marked [think: ...] off a terminal)",
     )
     ask.set_defaults(func=_cmd_ask)
+
+    demo = commands.add_parser(
+        "demo", help="a bundled spoken question answered aloud, with the latency explained"
+    )
+    demo.add_argument("--talker", help="voice: piper (default) or espeak")
+    demo.add_argument("--out", metavar="WAV", help="also write the spoken answer here")
+    demo.add_argument("--model", help="checkpoint directory (default: the embedded model)")
+    demo.add_argument("--pipeline", choices=("auto", "cascade", "e2e"), default="auto")
+    demo.set_defaults(func=_cmd_demo)
 
     evaluate = commands.add_parser(
         "eval", help="accuracy, latency and drift per schedule on held-out sets"

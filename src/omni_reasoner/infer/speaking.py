@@ -17,6 +17,10 @@ moment the first chunk is ready, and every gap where the next chunk was not read
 the previous one finished playing counts as a stall. TTFA is broken down into the wait
 for the first token (prefill), decoding until the first voiced phrase was complete, and
 the synthesis of that phrase, so a benchmark can say which of the three to shorten.
+
+The question may be text or an `Audio` (`omni_reasoner.audio.load_audio`): then it is
+heard inside the run (cascade: Whisper transcribes it; see infer/listening.py), so TTFA
+still counts from the end of the question and `audio_encode_s` is the first part of it.
 """
 
 from __future__ import annotations
@@ -71,10 +75,32 @@ class SpeechResult:
     first_token_s: float | None = None  # the first content token, spoken or reasoning
     first_phrase_s: float | None = None  # the first voiced phrase was complete
     first_synthesis_s: float | None = None  # seconds spent synthesizing that phrase
+    # how the question came in: "text", or an audio pipeline ("cascade", "e2e")
+    pipeline: str = "text"
+    audio_encode_s: float | None = None  # hearing the question (part of every time above)
+    transcript: str | None = None
+
+    def breakdown(self) -> dict | None:
+        """TTFA in parts (seconds): hearing the question + prefill + decoding to the first
+        phrase + synthesizing it + the rest (queueing); None when nothing was voiced."""
+        if self.ttfa_s is None or self.first_phrase_s is None:
+            return None
+        hear = self.audio_encode_s or 0.0
+        first_token = self.first_token_s if self.first_token_s is not None else hear
+        synth = self.first_synthesis_s or 0.0
+        return {
+            "audio_encode": hear,
+            "prefill": first_token - hear,
+            "decode": self.first_phrase_s - first_token,
+            "synth": synth,
+            "rest": self.ttfa_s - self.first_phrase_s - synth,
+        }
 
     def metrics(self) -> dict:
         return {
             "ttfa_s": self.ttfa_s,
+            "pipeline": self.pipeline,
+            "audio_encode_s": self.audio_encode_s,
             "first_token_s": self.first_token_s,
             "first_phrase_s": self.first_phrase_s,
             "first_synthesis_s": self.first_synthesis_s,
@@ -119,21 +145,33 @@ class SpeakingRun:
     def __init__(
         self,
         reasoner,
-        question: str,
+        question,
         talker,
         policy: PhrasePolicy | None = None,
         on_spoken: Callable[[str], None] | None = None,
         on_phrase: Callable[[str], None] | None = None,
         on_reasoning: Callable[[str], None] | None = None,
+        pipeline: str | None = "auto",
+        on_transcript: Callable[[str], None] | None = None,
         **ask_kwargs,
     ):
+        """`question`: text, or an `Audio` heard by `pipeline` (auto, cascade, e2e)."""
+        from omni_reasoner.audio.input import Audio
+        from omni_reasoner.infer.listening import resolve_pipeline
+
         self.reasoner, self.question, self.talker = reasoner, question, talker
         self.policy = policy or PhrasePolicy()
         self.on_spoken, self.on_phrase = on_spoken, on_phrase
         self.on_reasoning = on_reasoning
+        self.on_transcript = on_transcript
         self.ask_kwargs = ask_kwargs
+        # an impossible pipeline fails here, before any thread starts
+        self.pipeline = (
+            resolve_pipeline(reasoner.meta, pipeline) if isinstance(question, Audio) else "text"
+        )
         self.result: SpeechResult | None = None
         self._generation = None
+        self._heard = None
         self._first_token_s: float | None = None
         self._cancel = threading.Event()
         self._started = False
@@ -195,9 +233,24 @@ class SpeakingRun:
                 self.on_reasoning(piece)
 
         try:
+            question = self.question
+            if self.pipeline != "text":  # hear it first: part of every time from t0
+                from omni_reasoner.infer.listening import hear
+
+                self._heard = hear(self.reasoner, question, self.pipeline)
+                if self.on_transcript is not None:
+                    self.on_transcript(self._heard.transcript)
+                question = self._heard.question
+            offset = time.perf_counter() - t0
             self._generation = self.reasoner.ask(
-                self.question, on_spoken=spoken, on_reasoning=reasoning, **self.ask_kwargs
+                question, on_spoken=spoken, on_reasoning=reasoning, **self.ask_kwargs
             )
+            if self._heard is not None:
+                from omni_reasoner.infer.listening import with_audio
+
+                self._generation = with_audio(
+                    self._generation, self._heard, offset, time.perf_counter() - t0
+                )
             for phrase in self.policy.flush():
                 phrases.put((phrase, time.perf_counter() - t0))
         except _Cancelled:
@@ -257,16 +310,19 @@ class SpeakingRun:
             first_token_s=self._first_token_s,
             first_phrase_s=first_phrase_s,
             first_synthesis_s=first_synthesis_s,
+            pipeline=self.pipeline,
+            audio_encode_s=self._heard.encode_s if self._heard else None,
+            transcript=self._heard.transcript if self._heard else None,
         )
         deliver(_END)
 
 
-def speak_answer(reasoner, question: str, talker, **options) -> SpeakingRun:
+def speak_answer(reasoner, question, talker, **options) -> SpeakingRun:
     """`async for chunk in speak_answer(...)`; see `SpeakingRun` for the options."""
     return SpeakingRun(reasoner, question, talker, **options)
 
 
-def speak(reasoner, question: str, talker, **options) -> tuple[SpeechResult, list[SpeechChunk]]:
+def speak(reasoner, question, talker, **options) -> tuple[SpeechResult, list[SpeechChunk]]:
     """Blocking convenience: run a whole spoken answer and keep every chunk."""
 
     async def collect():
