@@ -69,6 +69,8 @@ def create_app(config: ServeConfig | None = None, reasoner=None, talker=None) ->
 
         talker = load_talker(config.talker)
     worker = Worker(reasoner, talker, config.concurrency, config.turn_tokens)
+    if config.warm_up:
+        warm_up(reasoner, talker)
     model = str(getattr(reasoner, "path", config.model or "default"))
 
     app = FastAPI(title="omni-reasoner", docs_url=None, redoc_url=None, openapi_url=None)
@@ -188,6 +190,23 @@ def create_app(config: ServeConfig | None = None, reasoner=None, talker=None) ->
         return reply.whole(generation)
 
     return app
+
+
+def warm_up(reasoner, talker) -> None:
+    """Load and run every part once before the first client, so no question pays for it:
+    the Whisper model and the resampler (speech in), the Thinker, and the Talker."""
+    from omni_reasoner.audio.input import load_audio
+
+    tone = 0.3 * np.sin(np.linspace(0, 2000 * np.pi, 48000, dtype=np.float32))
+    load_audio(tone, 48000)
+    try:
+        from omni_reasoner.infer.listening import prepare
+    except ImportError:  # no speech-in path in this install: audio questions say so
+        log.warning("speech in is not available: audio questions will be refused")
+    else:
+        prepare(reasoner)
+    reasoner.ask("What is one plus one?", max_new_tokens=12)
+    talker.synthesize("Ready.")
 
 
 def _options(data: dict, names: tuple[str, ...]) -> dict:

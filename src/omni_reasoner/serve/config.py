@@ -26,6 +26,7 @@ class ServeConfig:
     max_audio_s: float = 30.0  # one spoken question
     idle_s: float = 300.0  # a session with no message and no answer running is closed (4000)
     allowed_origins: list[str] = field(default_factory=list)  # besides the server's own
+    warm_up: bool = True  # run each part once at startup, so the first question is not slower
 
     def validate(self) -> ServeConfig:
         if self.concurrency not in CONCURRENCY:

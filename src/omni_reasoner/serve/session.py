@@ -137,7 +137,10 @@ class Session:
             received, self.audio = self.audio, None
             if received.get("refused"):
                 return  # already answered with an error when the limit was crossed
-            self._start(self._decode_audio(received), time.perf_counter())
+            ended = time.perf_counter()  # the end of the question: TTFA counts from here
+            self._check_idle()
+            audio = await asyncio.to_thread(self._decode_audio, received)  # off the event loop
+            self._start(audio, ended)
         else:
             raise Refused(
                 "bad_message",
@@ -226,11 +229,12 @@ class Session:
 
             return put
 
-        run = self.worker.speak(
-            question, on_spoken=forward("spoken"), on_reasoning=forward("reasoning")
-        )
+        options = {"on_spoken": forward("spoken"), "on_reasoning": forward("reasoning")}
+        if not isinstance(question, str):  # an Audio: say what was heard as soon as it is
+            options["on_transcript"] = forward("transcript")
         first_audio = None
         try:
+            run = self.worker.speak(question, **options)
             async for chunk in run:
                 if first_audio is None:
                     first_audio = time.perf_counter() - asked_at
@@ -257,6 +261,8 @@ class Session:
         speech = run.result
         fields = {k: v for k, v in speech.generation.to_dict().items() if k != "stream"}
         fields |= speech.metrics() | {"server_ttfa_s": first_audio, "model": self.model}
+        if getattr(speech, "transcript", None) is not None:
+            fields["transcript"] = speech.transcript
         self.emit("done", id=answer_id, **fields)
 
     async def _stop_answer(self) -> None:
