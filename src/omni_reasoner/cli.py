@@ -268,6 +268,8 @@ def _write_speech(args: argparse.Namespace, speech, chunks) -> dict:
 def _cmd_eval(args: argparse.Namespace) -> int:
     from omni_reasoner.eval.report import run_evaluation
 
+    if args.spoken_mqa is not None:
+        return _eval_spoken_mqa(args)
     report = run_evaluation(
         model=args.model,
         data=args.data,
@@ -281,6 +283,34 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     print(report["table"])
+    return 0
+
+
+def _eval_spoken_mqa(args: argparse.Namespace) -> int:
+    from omni_reasoner.api import Reasoner, read_meta
+    from omni_reasoner.data.store import atomic_write_json
+    from omni_reasoner.eval.spoken_mqa import evaluate_spoken_mqa, format_report, split_files
+    from omni_reasoner.format.schedule import as_schedule
+    from omni_reasoner.infer.listening import resolve_pipeline
+
+    split_files(args.spoken_mqa)  # a wrong directory fails before the model loads
+    resolve_pipeline(read_meta(args.model), args.pipeline)
+    if args.schedule and len(args.schedule) > 1:
+        raise ValueError("--spoken-mqa takes one --schedule")
+    schedule = as_schedule(args.schedule[0]).name if args.schedule else None
+    report = evaluate_spoken_mqa(
+        Reasoner.load(args.model),
+        args.spoken_mqa,
+        pipeline=args.pipeline,
+        per_split=args.per_split,
+        schedule=schedule,
+        progress=not args.quiet,
+    )
+    if args.json:
+        from pathlib import Path
+
+        atomic_write_json(Path(args.json), report)
+    print(format_report(report))
     return 0
 
 
@@ -416,6 +446,20 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", metavar="OUT", help="write the full report here")
     evaluate.add_argument("--plot", metavar="PNG", help="accuracy vs time to first spoken token")
     evaluate.add_argument("--quiet", action="store_true")
+    evaluate.add_argument(
+        "--spoken-mqa",
+        metavar="DIR",
+        help="instead of --data: the public Spoken-MQA parquet files in DIR, heard from audio",
+    )
+    evaluate.add_argument(
+        "--pipeline",
+        choices=("auto", "cascade", "e2e"),
+        default="auto",
+        help="how --spoken-mqa audio is heard (default: e2e where the checkpoint can)",
+    )
+    evaluate.add_argument(
+        "--per-split", type=int, help="--spoken-mqa: a seeded sample of N items per split"
+    )
     evaluate.set_defaults(func=_cmd_eval)
     return parser
 
