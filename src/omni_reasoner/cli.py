@@ -286,6 +286,30 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from omni_reasoner.serve.config import ServeConfig
+
+    config = ServeConfig(
+        host=args.host,
+        port=args.port,
+        model=args.model,
+        talker=args.talker,
+        concurrency=args.concurrency,
+        max_sessions=args.max_sessions,
+        max_audio_s=args.max_audio_s,
+        idle_s=args.idle_s,
+        allowed_origins=args.allow_origin,
+    ).validate()
+    try:
+        from omni_reasoner.serve.app import serve
+    except ImportError as exc:
+        raise ValueError(
+            f"serve needs the web extra ({exc.name} is missing): pip install 'omni-reasoner[web]'"
+        ) from None
+    serve(config, ssl_keyfile=args.ssl_keyfile, ssl_certfile=args.ssl_certfile)
+    return 0
+
+
 def _eval_spoken_mqa(args: argparse.Namespace) -> int:
     from omni_reasoner.api import Reasoner, read_meta
     from omni_reasoner.data.store import atomic_write_json
@@ -461,6 +485,35 @@ def build_parser() -> argparse.ArgumentParser:
         "--per-split", type=int, help="--spoken-mqa: a seeded sample of N items per split"
     )
     evaluate.set_defaults(func=_cmd_eval)
+
+    serve = commands.add_parser(
+        "serve", help="a web page and streaming API: talk to the model in a browser"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1 (this machine only)")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--model", help="checkpoint directory (default: the embedded model)")
+    serve.add_argument("--talker", help="voice: piper (default) or espeak")
+    serve.add_argument(
+        "--concurrency",
+        choices=("interleave", "queue"),
+        default="interleave",
+        help="share the decoder round-robin between answers (default) or answer one at a time",
+    )
+    serve.add_argument("--max-sessions", type=int, default=16)
+    serve.add_argument("--max-audio-s", type=float, default=30.0, help="longest spoken question")
+    serve.add_argument("--idle-s", type=float, default=300.0, help="close idle sessions after this")
+    serve.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="another page origin allowed to connect, e.g. https://example.org (repeatable)",
+    )
+    serve.add_argument(
+        "--ssl-keyfile", help="serve https (browsers need it for the mic off localhost)"
+    )
+    serve.add_argument("--ssl-certfile")
+    serve.set_defaults(func=_cmd_serve)
     return parser
 
 
