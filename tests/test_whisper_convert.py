@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 
@@ -88,7 +89,9 @@ def test_the_converted_directory_loads_with_from_pretrained(converted):
     assert AutoFeatureExtractor.from_pretrained(str(converted)).feature_size == 80
     tokenizer = AutoTokenizer.from_pretrained(str(converted))
     assert tokenizer.convert_tokens_to_ids("<|notimestamps|>") == W.NO_TIMESTAMPS
-    assert (converted / "model.safetensors").is_file()
+    umask = os.umask(0)
+    os.umask(umask)  # the cache gets ordinary permissions, not mkstemp's 0600
+    assert (converted / "model.safetensors").stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_weights_match_the_ctranslate2_file(converted):
@@ -135,6 +138,13 @@ def test_a_ctranslate2_file_of_another_model_is_named(tmp_path):
     assert weights["encoder/other"].shape == (2,)
     with pytest.raises(W.WhisperConvertError, match="not a Whisper CTranslate2 file"):
         W.whisper_config(weights)
+
+
+def test_converting_onto_another_directory_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(W.WhisperConvertError, match="exists and is not a converted Whisper"):
+        W.convert_whisper(whisper_tiny_en_path(), tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 def test_the_cache_converts_once_and_reuses(tmp_path, monkeypatch, converted):

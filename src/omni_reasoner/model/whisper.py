@@ -231,6 +231,8 @@ def convert_whisper(ct2_dir: str | Path, out_dir: str | Path) -> Path:
     from transformers.utils import logging as hf_logging
 
     ct2_dir, out_dir = Path(ct2_dir), Path(out_dir)
+    if out_dir.exists() and not _is_converted(out_dir):
+        raise WhisperConvertError(f"{out_dir} exists and is not a converted Whisper directory")
     tokenizer_file = ct2_dir / "tokenizer.json"
     if not tokenizer_file.is_file():
         raise WhisperConvertError(f"no tokenizer.json next to the Whisper model in {ct2_dir}")
@@ -260,7 +262,11 @@ def convert_whisper(ct2_dir: str | Path, out_dir: str | Path) -> Path:
         WhisperTokenizerFast(tokenizer_file=str(tokenizer_file)).save_pretrained(tmp)
         meta = {"converter_version": CONVERTER_VERSION, "source": str(ct2_dir)}
         (tmp / META).write_text(json.dumps(meta, indent=2) + "\n")
-        os.chmod(tmp, 0o755)
+        umask = os.umask(0)
+        os.umask(umask)
+        for file in tmp.iterdir():  # a cache anyone may read, like the wheel it came from
+            os.chmod(file, 0o666 & ~umask)
+        os.chmod(tmp, 0o777 & ~umask)
         try:
             os.replace(tmp, out_dir)
         except OSError:
