@@ -153,3 +153,28 @@ def test_load_talker_opens_a_neural_checkpoint_by_path(talker_dir):
         load_talker("neural")
     with pytest.raises(TalkerError, match="neural:PATH"):
         load_talker("festival")
+
+
+def test_the_speaking_engine_streams_the_neural_talker_phrase_by_phrase(reasoner, talker_dir):
+    from omni_reasoner.infer.speaking import speak
+
+    voice = NeuralTalker(talker_dir, token2wav_steps=2)
+    seen: list[torch.Tensor] = []
+    synthesize = voice.synthesize_states
+    voice.synthesize_states = lambda states: seen.append(states) or synthesize(states)
+    result, chunks = speak(reasoner, QUESTION, voice)
+    generation = result.generation
+    _, states, _ = spoken_states(reasoner)
+    # every spoken piece's state was voiced exactly once, in order, one call per phrase
+    assert len(seen) == len(result.phrases) > 1
+    torch.testing.assert_close(torch.cat(seen), torch.stack([s for _, s in states]))
+    # and each phrase got the states of exactly its own pieces
+    pieces = [piece for piece, _ in states]
+    start = 0
+    for phrase, phrase_states in zip(result.phrases, seen, strict=True):
+        end = start + len(phrase_states)
+        assert "".join(pieces[start:end]).strip() == phrase
+        start = end
+    assert chunks and all(c.sample_rate == 24000 for c in chunks)
+    assert 0 < result.ttfa_s <= result.total_s and result.talker == "neural"
+    assert "<<" in generation.reasoning_text

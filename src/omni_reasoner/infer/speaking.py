@@ -170,6 +170,12 @@ class SpeakingRun:
             resolve_pipeline(reasoner.meta, pipeline) if isinstance(question, Audio) else "text"
         )
         self.result: SpeechResult | None = None
+        # a neural Talker voices the Thinker's states at spoken positions, not text
+        self._states: list | None = None
+        if getattr(talker, "voices_hidden_states", False):
+            talker.check_thinker(reasoner.model.config.hidden_size)
+            self._states = []
+            self._states_arrived = threading.Condition()
         self._generation = None
         self._heard = None
         self._first_token_s: float | None = None
@@ -220,12 +226,23 @@ class SpeakingRun:
             if self._first_token_s is None:
                 self._first_token_s = time.perf_counter() - t0
 
+        pieces = 0
+
         def spoken(piece: str) -> None:
+            nonlocal pieces
             arrived()
             if self.on_spoken is not None:
                 self.on_spoken(piece)
-            for phrase in self.policy.feed(piece):  # with when it was complete, for TTFA
-                phrases.put((phrase, time.perf_counter() - t0))
+            # with when it was complete (for TTFA) and how many spoken pieces it spans: a
+            # cut falls just before the new piece, so a phrase ends with the previous one
+            for phrase in self.policy.feed(piece):
+                phrases.put((phrase, time.perf_counter() - t0, pieces))
+            pieces += 1
+
+        def state(piece: str, hidden) -> None:
+            with self._states_arrived:
+                self._states.append(hidden)
+                self._states_arrived.notify_all()
 
         def reasoning(piece: str) -> None:  # shown to the caller, never to the phrase policy
             arrived()
@@ -242,6 +259,8 @@ class SpeakingRun:
                     self.on_transcript(self._heard.transcript)
                 question = self._heard.question
             offset = time.perf_counter() - t0
+            if self._states is not None:
+                self.ask_kwargs["on_spoken_state"] = state
             self._generation = self.reasoner.ask(
                 question, on_spoken=spoken, on_reasoning=reasoning, **self.ask_kwargs
             )
@@ -252,7 +271,7 @@ class SpeakingRun:
                     self._generation, self._heard, offset, time.perf_counter() - t0
                 )
             for phrase in self.policy.flush():
-                phrases.put((phrase, time.perf_counter() - t0))
+                phrases.put((phrase, time.perf_counter() - t0, pieces))
         except _Cancelled:
             pass
         except Exception as exc:  # handed to the consumer, raised where it iterates
@@ -260,21 +279,38 @@ class SpeakingRun:
             self._cancel.set()
         phrases.put(_END)
 
+    def _phrase_states(self, start: int, end: int):
+        """The states of spoken pieces [start, end), waiting for the last ones: a piece's
+        state comes with the forward pass after it was decoded."""
+        import torch
+
+        with self._states_arrived:
+            while len(self._states) < end and not self._cancel.is_set():
+                self._states_arrived.wait(timeout=0.05)
+            if len(self._states) < end:
+                raise _Cancelled
+            return torch.stack(self._states[start:end])
+
     def _synthesize(self, phrases: queue.Queue, deliver, t0: float) -> None:
         said: list[str] = []
         ready_s: list[float] = []
         durations: list[float] = []
         first_phrase_s = first_synthesis_s = None
+        voiced = 0  # spoken pieces already voiced
         try:
             while (item := phrases.get()) is not _END:
                 if self._cancel.is_set():
                     continue  # drain until the decoder says it has stopped
-                phrase, complete_s = item
+                phrase, complete_s, upto = item
                 if self.on_phrase is not None:
                     self.on_phrase(phrase)
                 said.append(phrase)
                 started = time.perf_counter()
-                samples = self.talker.synthesize(phrase)
+                if self._states is None:
+                    samples = self.talker.synthesize(phrase)
+                else:
+                    samples = self.talker.synthesize_states(self._phrase_states(voiced, upto))
+                    voiced = upto
                 done = time.perf_counter()
                 if len(samples) == 0:
                     continue
@@ -286,6 +322,11 @@ class SpeakingRun:
                 ready_s.append(chunk.ready_s)
                 durations.append(chunk.duration_s)
                 deliver(chunk)
+        except _Cancelled:  # the decoder stopped before the states of this phrase came
+            while phrases.get() is not _END:
+                pass
+            deliver(_END)
+            return
         except Exception as exc:
             self._cancel.set()
             deliver(exc)
