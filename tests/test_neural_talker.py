@@ -178,3 +178,20 @@ def test_the_speaking_engine_streams_the_neural_talker_phrase_by_phrase(reasoner
     assert chunks and all(c.sample_rate == 24000 for c in chunks)
     assert 0 < result.ttfa_s <= result.total_s and result.talker == "neural"
     assert "<<" in generation.reasoning_text
+
+
+def test_ask_speaks_through_a_neural_talker_checkpoint(tmp_path, talker_dir, capsys):
+    import json
+    import wave
+
+    from omni_reasoner.cli import main
+
+    out = tmp_path / "answer.wav"
+    code = main(["ask", "--text", QUESTION, "--talker", f"neural:{talker_dir}", "--out", str(out), "--json"])  # fmt: skip
+    assert code == 0
+    fields = json.loads(capsys.readouterr().out)
+    assert fields["talker"] == "neural" and fields["audio_s"] > 0
+    with wave.open(str(out)) as wav:
+        assert wav.getframerate() == 24000 and wav.getnframes() / 24000 == pytest.approx(
+            fields["audio_s"], abs=1e-3
+        )

@@ -428,7 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--max-new-tokens", type=int, default=1024)
     ask.add_argument("--out", metavar="WAV", help="write the spoken answer to this 16-bit wav")
     ask.add_argument(
-        "--talker", help="voice: piper (default, natural) or espeak (robotic, tiny, fast)"
+        "--talker",
+        help="voice: piper (default, natural), espeak (robotic, tiny, fast), or neural:PATH "
+        "(a neural talker checkpoint on the Thinker's hidden states)",
     )
     ask.add_argument(
         "--show-reasoning",
