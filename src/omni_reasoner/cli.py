@@ -29,7 +29,46 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     drift = ", ".join(f"{s} {r:.4f}" for s, r in manifest["drift_rate"].items())
     print(f"dataset in {args.out}: {counts}")
     print(f"drift rate (train): {drift}")
+    if args.audio:
+        from omni_reasoner.data.speak import speak_dataset
+        from omni_reasoner.data.speech import audio_config_from_dict
+
+        audio = audio_config_from_dict(config.audio)
+        _print_audio(speak_dataset(args.out, audio, workers=args.workers, progress=not args.quiet))
     return 0
+
+
+def _cmd_data_speak(args: argparse.Namespace) -> int:
+    from omni_reasoner.data.speak import audio_config_for, speak_dataset
+
+    audio = audio_config_for(args.dir, args.preset, args.config)
+    summary = speak_dataset(
+        args.dir,
+        audio,
+        splits=args.split,
+        limit_per_split=args.limit_per_split,
+        workers=args.workers,
+        verify=args.verify,
+        force=args.force,
+        progress=not args.quiet,
+    )
+    _print_audio(summary)
+    return 0
+
+
+def _print_audio(summary: dict) -> None:
+    for split, s in summary["splits"].items():
+        check = (
+            f"checked {s['checked']}, passed {s['passed']}, re-rendered {s['rerendered']}, "
+            f"dropped {s['dropped']}"
+            if s["verified"]
+            else "not checked"
+        )
+        print(f"{split} ({s['pool']} voices): {s['clips']}/{s['questions']} clips; {check}")
+    run = summary["last_run"]
+    if run["clips_done"]:
+        rate = run["clips_done"] / max(run["seconds"], 1e-9)
+        print(f"{run['clips_done']} clips in {run['seconds']:.1f} s ({rate:.2f} clips/s)")
 
 
 def _cmd_data_show(args: argparse.Namespace) -> int:
@@ -66,6 +105,34 @@ def _cmd_train(args: argparse.Namespace) -> int:
     )
     final = train(config, progress=not args.quiet)
     print(f"trained: {final}")
+    return 0
+
+
+def _cmd_audio_cache(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from omni_reasoner.data.speak import AUDIO_DIR
+    from omni_reasoner.data.store import DatasetError
+    from omni_reasoner.train.audio import fill_cache
+
+    folder = Path(args.dir) / AUDIO_DIR
+    splits = args.split or sorted(p.name for p in folder.glob("*") if p.is_dir())
+    if not splits:
+        raise DatasetError(f"{args.dir} has no clips: run `omni-reasoner data speak {args.dir}`")
+    done = fill_cache(
+        args.dir,
+        splits,
+        cache=args.cache,
+        encoder_path=args.encoder or "",
+        crop=not args.full_window,
+        batch_size=args.batch_size,
+        progress=not args.quiet,
+    )
+    rate = f" ({done['encoded_per_s']} clips/s)" if done["encoded_per_s"] else ""
+    print(
+        f"encoder cache {done['cache']}: {done['clips']} clips, {done['encoded']} encoded now "
+        f"in {done['seconds']} s{rate}, {done['cached_already']} already there"
+    )
     return 0
 
 
@@ -137,7 +204,8 @@ def _question(args: argparse.Namespace):
 
 
 def _print_heard(transcript: str) -> None:
-    print(f"heard: {transcript}", flush=True)
+    if transcript:  # the e2e path hears without transcribing
+        print(f"heard: {transcript}", flush=True)
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
@@ -369,7 +437,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="rebuild even if OUT holds another build"
     )
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument(
+        "--audio", action="store_true", help="also speak every question (see `data speak`)"
+    )
+    build.add_argument("--workers", type=int, default=1, help="processes for --audio")
     build.set_defaults(func=_cmd_data_build)
+
+    speak = data_commands.add_parser(
+        "speak",
+        help="add question audio to a built dataset, checked by a Whisper round trip (resumes)",
+    )
+    speak.add_argument("dir", help="a built dataset directory")
+    speak.add_argument(
+        "--preset", help="take the audio section from this preset (default: the dataset's, or tiny)"
+    )
+    speak.add_argument("--config", help="take the audio section from this data config YAML")
+    speak.add_argument("--split", action="append", metavar="S", help="only these splits")
+    speak.add_argument(
+        "--limit-per-split", type=int, metavar="N", help="speak only the first N questions of each"
+    )
+    speak.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    speak.add_argument(
+        "--verify",
+        choices=("all", "eval-only", "none"),
+        help="which splits get the round-trip check (default: the config's, all)",
+    )
+    speak.add_argument(
+        "--force", action="store_true", help="discard clips made with another audio config"
+    )
+    speak.add_argument("--quiet", action="store_true", help="no progress bar")
+    speak.set_defaults(func=_cmd_data_speak)
 
     show = data_commands.add_parser(
         "show", help="print examples with the two streams visibly distinct"
@@ -401,6 +498,23 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), help="(overrides the config)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=_cmd_train)
+
+    audio = commands.add_parser("audio", help="the audio stages' helpers (encoder cache)")
+    audio_commands = audio.add_subparsers(dest="audio_command", required=True)
+    cache = audio_commands.add_parser(
+        "cache",
+        help="encode every question clip of a dataset once into the encoder cache (resumes)",
+    )
+    cache.add_argument("dir", help="a dataset with clips (`data speak`)")
+    cache.add_argument("--split", action="append", metavar="S", help="only these splits")
+    cache.add_argument("--cache", help="cache directory (default: DIR/encoder-cache)")
+    cache.add_argument("--encoder", help="a converted Whisper directory (default: tiny.en)")
+    cache.add_argument(
+        "--full-window", action="store_true", help="encode Whisper's 30 s window, not the clip"
+    )
+    cache.add_argument("--batch-size", type=int, default=8)
+    cache.add_argument("--quiet", action="store_true", help="no progress bar")
+    cache.set_defaults(func=_cmd_audio_cache)
 
     ask = commands.add_parser(
         "ask", help="ask a math question; the spoken answer streams to stdout"

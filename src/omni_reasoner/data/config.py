@@ -44,6 +44,8 @@ class BuildConfig:
     rewriter: str = "rules"
     llm_url: str = ""
     llm_model: str = ""
+    # question speech (`data build --audio`, `data speak`): see data/speech.py AudioConfig
+    audio: dict = field(default_factory=dict)
 
     def validate(self) -> BuildConfig:
         def need(ok: bool, why: str) -> None:
@@ -80,14 +82,19 @@ class BuildConfig:
             need(
                 bool(self.llm_url and self.llm_model), "rewriter 'llm' needs llm_url and llm_model"
             )
+        if self.audio:
+            from omni_reasoner.data.speech import audio_config_from_dict
+
+            audio_config_from_dict(self.audio)
         return self
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
     def fingerprint(self) -> str:
-        """What the output depends on; a resumed build must match it."""
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+        """What the text output depends on; a resumed build must match it (audio has its own)."""
+        data = {k: v for k, v in self.to_dict().items() if k != "audio"}
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def config_from_dict(data: dict, name: str = "custom") -> BuildConfig:
