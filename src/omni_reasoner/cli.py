@@ -349,6 +349,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         json_out=args.json,
         plot_out=args.plot,
         progress=not args.quiet,
+        pipeline=args.pipeline,
     )
     print(report["table"])
     return 0
@@ -573,7 +574,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--set",
         action="append",
         metavar="NAME",
-        help="split name(s): test, heldout_phrasing, eval_gsm8k, ... (default: test)",
+        help="split name(s): test, heldout_phrasing, eval_gsm8k, ... (default: test); "
+        "heldout-audio or SPLIT-audio: the split's question clips, heard by --pipeline",
     )
     evaluate.add_argument(
         "--schedule", action="append", metavar="S", help="schedule(s) (default: the model's)"
@@ -595,7 +597,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--pipeline",
         choices=("auto", "cascade", "e2e"),
         default="auto",
-        help="how --spoken-mqa audio is heard (default: e2e where the checkpoint can)",
+        help="how audio sets and --spoken-mqa are heard (default: e2e where the checkpoint can)",
     )
     evaluate.add_argument(
         "--per-split", type=int, help="--spoken-mqa: a seeded sample of N items per split"

@@ -68,7 +68,14 @@ def evaluate_rows(
     latency_n: int = 0,
     max_new_tokens: int = 1024,
     progress: bool = False,
+    questions: list | None = None,
+    timed=None,
 ) -> dict:
+    """Accuracy (batched, greedy) and batch-1 latency of `rows` under one schedule.
+
+    `questions` replaces the rows' text questions (the spoken path passes what it heard:
+    text or `AudioPrompt`s), and `timed(i)` the batch-1 run of row i (it times hearing too).
+    """
     from tqdm import tqdm
 
     from omni_reasoner.infer.engine import Engine
@@ -79,16 +86,20 @@ def evaluate_rows(
     batches = range(0, len(rows), batch_size)
     for start in tqdm(batches, desc=f"eval {schedule}", disable=not progress, leave=False):
         chunk = rows[start : start + batch_size]
-        questions = [pick_question(r, question_form) for r in chunk]
-        streams = engine.generate_batch(questions, schedule, max_new_tokens=max_new_tokens)
-        for row, question, stream in zip(chunk, questions, streams, strict=True):
+        asked = (
+            questions[start : start + batch_size]
+            if questions is not None
+            else [pick_question(r, question_form) for r in chunk]
+        )
+        streams = engine.generate_batch(asked, schedule, max_new_tokens=max_new_tokens)
+        for row, question, stream in zip(chunk, asked, streams, strict=True):
             parsed = parse_stream(stream)
             answer = extract_answer(parsed.spoken_text)
             items.append(
                 {
                     "id": row["id"],
                     "category": row["category"],
-                    "question": question,
+                    "question": str(question),
                     "reference": row["answer"],
                     "prediction": answer,
                     "correct": is_correct(answer, row["answer"]),
@@ -104,7 +115,10 @@ def evaluate_rows(
                 }
             )
     latencies = []
-    for row in rows[:latency_n]:
+    for i, row in enumerate(rows[:latency_n]):
+        if timed is not None:
+            latencies.append(timed(i))
+            continue
         g = engine.generate(
             pick_question(row, question_form), schedule, max_new_tokens=max_new_tokens
         )

@@ -22,8 +22,12 @@ def run_evaluation(
     json_out: str | None = None,
     plot_out: str | None = None,
     progress: bool = True,
+    pipeline: str = "auto",
 ) -> dict:
+    """`sets` are split names, or audio sets (`heldout-audio`, `<split>-audio`: the split's
+    clips heard by `pipeline`, see eval/audio_sets.py)."""
     from omni_reasoner.api import Reasoner
+    from omni_reasoner.eval.audio_sets import audio_split, evaluate_audio_set
 
     reasoner = Reasoner.load(model)
     manifest = read_manifest(data)
@@ -35,9 +39,26 @@ def run_evaluation(
     schedules = [as_schedule(s).name for s in schedules or [reasoner.schedule]]
     results = []
     for split in sets:
-        rows = pick_rows(load_split(data, split), per_category)
+        spoken = audio_split(split) is not None
+        rows = [] if spoken else pick_rows(load_split(data, split), per_category)
         for schedule in schedules:
             t0 = time.time()
+            if spoken:
+                result = evaluate_audio_set(
+                    reasoner,
+                    data,
+                    split,
+                    schedule,
+                    pipeline=pipeline,
+                    per_category=per_category,
+                    latency_n=latency_n,
+                    max_new_tokens=stream_budget(manifest, schedule),
+                    progress=progress,
+                )
+                result["set"] = split
+                result["eval_seconds"] = round(time.time() - t0, 1)
+                results.append(result)
+                continue
             result = evaluate_rows(
                 reasoner.model,
                 reasoner.tokenizer,
@@ -95,7 +116,7 @@ def format_table(results: list[dict]) -> str:
         lat = r["latency"]
         rows.append(
             [
-                r["set"],
+                f"{r['set']} ({r['pipeline']})" if r.get("pipeline") else r["set"],
                 r["schedule"],
                 _pct(r["accuracy"]),
                 *[_pct(r["by_category"].get(c, {}).get("accuracy")) for c in categories],

@@ -22,6 +22,13 @@ WAIT = "<wait>"  # a spoken slot held silent because the reasoning is not there 
 EOS = "<eos>"  # ends the response and the stream
 
 SPECIAL_TOKENS = (QUESTION, ANSWER, SPEAK, THINK, THINK_END, PAD, WAIT, EOS)
+
+# Audio prompts (stages 1, 2, 4 and the e2e path). Kept out of SPECIAL_TOKENS so text-only
+# checkpoints stay valid; audio stages add them with `add_special_tokens(..., extra=AUDIO_TOKENS)`.
+AUDIO_START = "<audio>"  # the question's audio embeddings follow
+AUDIO_END = "</audio>"  # the audio ended
+TRANSCRIBE = "<transcribe>"  # closes an audio prompt instead of <answer>: say what was heard
+AUDIO_TOKENS = (AUDIO_START, AUDIO_END, TRANSCRIBE)
 SWITCH_TOKENS = frozenset({SPEAK, THINK})
 
 _UNIT = re.compile(r" ?(?:\d|[A-Za-z]+|[^\sA-Za-z\d])")
@@ -53,7 +60,7 @@ def check_plain_text(text: str, what: str) -> str:
     """Reject text that smuggles special tokens in: they would corrupt the stream."""
     if not isinstance(text, str):
         raise TypeError(f"{what} must be a string, got {type(text).__name__}")
-    for token in SPECIAL_TOKENS:
+    for token in (*SPECIAL_TOKENS, *AUDIO_TOKENS):
         if token in text:
             raise ValueError(f"{what} contains the reserved token {token!r}")
     return text

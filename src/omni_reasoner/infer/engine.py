@@ -23,8 +23,9 @@ from omni_reasoner.format.schedule import (
     parse_stream,
     tokens_before_first_spoken,
 )
-from omni_reasoner.format.tokens import SPEAK, SPECIAL_TOKENS, THINK
+from omni_reasoner.format.tokens import AUDIO_TOKENS, SPEAK, SPECIAL_TOKENS, THINK
 from omni_reasoner.infer.plan import Force, Free, allowed_specials, content_allowed, slot_plan
+from omni_reasoner.model.audio_thinker import AudioLayout, AudioPrompt, prompt_embeds
 from omni_reasoner.model.tokenizer import TokenPieces
 from omni_reasoner.train.examples import encode_prompt
 
@@ -96,7 +97,7 @@ def check_question(question: str) -> str:
         raise ValueError(
             f"the question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}"
         )
-    for token in SPECIAL_TOKENS:
+    for token in (*SPECIAL_TOKENS, *AUDIO_TOKENS):
         if token in question:
             raise ValueError(f"the question contains the reserved token {token!r}")
     return question.strip()
@@ -158,6 +159,13 @@ class Engine:
         self._cache_arg = (
             "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
         )
+        self._layout: AudioLayout | None = None
+
+    def _audio_embeds(self, prompt: AudioPrompt) -> torch.Tensor:
+        """(L, hidden) prefill inputs of a spoken question (needs the audio tokens)."""
+        if self._layout is None:
+            self._layout = AudioLayout.of(self.tokenizer)
+        return prompt_embeds(self.model, self._layout, prompt)
 
     def _token(self, token_id: int) -> str:
         return self.id_to_special.get(token_id) or self.pieces.piece(token_id)
@@ -165,7 +173,7 @@ class Engine:
     @torch.inference_mode()
     def generate(
         self,
-        question: str,
+        question: str | AudioPrompt,
         schedule: str | Schedule = "interleave:2:8",
         max_new_tokens: int = 1024,
         temperature: float = 0.0,
@@ -182,17 +190,27 @@ class Engine:
         `on_spoken_state(piece, state)` gets, for each spoken piece, the Thinker's state at
         its position (last hidden layer plus input embedding, what a neural Talker reads).
         A state exists once the piece has been fed back, so it arrives one forward pass
-        after the piece itself; the last pieces get one extra pass at the end."""
+        after the piece itself; the last pieces get one extra pass at the end.
+
+        `question` may be an `AudioPrompt` (the e2e path): its embeddings are the first
+        forward pass, ids follow as for text."""
         from omni_reasoner.eval.scoring import extract_answer
 
-        question = check_question(question)
+        audio = question if isinstance(question, AudioPrompt) else None
+        question = str(audio) if audio is not None else check_question(question)
         schedule = as_schedule(schedule)
         generator = torch.Generator().manual_seed(seed) if seed is not None else None
         plan = slot_plan(schedule)
         calculator = Calculator(self.pieces) if self.trace_style == "calculator" else None
         t0 = time.perf_counter()
-        prompt = encode_prompt(question, self.pieces)
-        past = None
+        past = logits = None
+        forced = passes = 0
+        if audio is not None:  # prefill from embeddings; generated ids follow as usual
+            logits, past = self._forward_embeds(self._audio_embeds(audio))
+            passes += 1
+            prompt = []
+        else:
+            prompt = encode_prompt(question, self.pieces)
         pending: list[int] = list(prompt)
         # the spoken piece each pending id carries (None for the rest): whose state to hand over
         pending_spoken: list[str | None] = [None] * len(pending)
@@ -201,7 +219,6 @@ class Engine:
         queued: list[int] = []  # calculator results waiting for reasoning slots
         mode = None
         first_spoken_at = first_spoken_time = None
-        forced = passes = 0
         slot = next(plan)
         while len(stream) < max_new_tokens:
             if isinstance(slot, Force) or (queued and isinstance(slot, Free) and mode == THINK):
@@ -276,6 +293,11 @@ class Engine:
         embedded = self.model.get_input_embeddings()(input_ids)
         return out.logits[0, -1], _cache_of(out), (out.hidden_states[-1] + embedded)[0]
 
+    def _forward_embeds(self, embeds: torch.Tensor):
+        """The first forward pass of a spoken question: (L, hidden) inputs, no cache yet."""
+        out = self.model(inputs_embeds=embeds[None], use_cache=True, logits_to_keep=1)
+        return out.logits[0, -1], _cache_of(out)
+
     def _feed(self, ids, spoken, past, on_spoken_state):
         """A forward pass over `ids`; hands the states of the spoken ones to the callback."""
         if on_spoken_state is None or not any(spoken):
@@ -288,23 +310,43 @@ class Engine:
 
     @torch.inference_mode()
     def generate_batch(
-        self, questions: list[str], schedule: str | Schedule, max_new_tokens: int = 1024
+        self,
+        questions: list[str | AudioPrompt],
+        schedule: str | Schedule,
+        max_new_tokens: int = 1024,
     ) -> list[list[str]]:
-        """Greedy streams for many questions at once (evaluation): one token per sequence per step."""
+        """Greedy streams for many questions at once (evaluation): one token per sequence per step.
+
+        Questions may be `AudioPrompt`s (the e2e path); their prompts enter as embeddings."""
         schedule = as_schedule(schedule)
         n = len(questions)
-        prompts = [encode_prompt(check_question(q), self.pieces) for q in questions]
+        spoken = any(isinstance(q, AudioPrompt) for q in questions)
+        embed = self.model.get_input_embeddings()
+        prompts = [
+            self._audio_embeds(q)
+            if isinstance(q, AudioPrompt)
+            else encode_prompt(check_question(q), self.pieces)
+            for q in questions
+        ]
         width = max(len(p) for p in prompts)
         pad_id = self.tokenizer.pad_token_id
         ids = torch.full((n, width), pad_id, dtype=torch.long)
         attention = torch.zeros((n, width), dtype=torch.long)
         for i, p in enumerate(prompts):  # left padding: every prompt ends at the same column
-            ids[i, width - len(p) :] = torch.tensor(p)
+            if not isinstance(p, torch.Tensor):
+                ids[i, width - len(p) :] = torch.tensor(p)
             attention[i, width - len(p) :] = 1
         ids, attention = ids.to(self.device), attention.to(self.device)
         positions = (attention.cumsum(-1) - 1).clamp(min=0)
+        inputs = {"input_ids": ids}
+        if spoken:  # one embedding row per prompt, text prompts embedded here
+            rows = embed(ids)
+            for i, p in enumerate(prompts):
+                if isinstance(p, torch.Tensor):
+                    rows[i, width - len(p) :] = p.to(rows.dtype)
+            inputs = {"inputs_embeds": rows}
         out = self.model(
-            input_ids=ids,
+            **inputs,
             attention_mask=attention,
             position_ids=positions,
             use_cache=True,

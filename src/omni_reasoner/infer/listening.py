@@ -46,8 +46,8 @@ class Heard:
     """A spoken question made ready for the Thinker."""
 
     pipeline: str
-    transcript: str  # verbatim recogniser output
-    question: str  # what the Thinker reads (spoken form)
+    transcript: str  # verbatim recogniser output ("" for e2e: nothing is transcribed)
+    question: object  # what the Thinker reads: spoken-form text, or an e2e `AudioPrompt`
     encode_s: float
 
 
@@ -117,7 +117,31 @@ def prepare(reasoner, pipeline: str | None = "auto") -> str:
     pipeline = resolve_pipeline(reasoner.meta, pipeline)
     if pipeline == "cascade":
         shared_transcriber()
+    else:
+        front_end(reasoner)
     return pipeline
+
+
+_front_ends: dict = {}  # id of a loaded Thinker -> its AudioFrontEnd
+_front_lock = threading.Lock()
+
+
+def front_end(reasoner):
+    """The checkpoint's frozen encoder + adapter, loaded once per loaded Thinker."""
+    from omni_reasoner.model.audio_thinker import AudioFrontEnd
+
+    with _front_lock:
+        key = id(reasoner.model)
+        if key not in _front_ends:
+            _front_ends[key] = AudioFrontEnd.load(reasoner.path, reasoner.meta)
+        return _front_ends[key]
+
+
+def hear_e2e(reasoner, audio: Audio) -> Heard:
+    """Encoder + adapter: the question becomes embeddings the Thinker reads (no transcript)."""
+    started = time.perf_counter()
+    prompt = front_end(reasoner).prompt(audio.samples)
+    return Heard("e2e", "", prompt, time.perf_counter() - started)
 
 
 def question_from_transcript(transcript: str) -> str:
@@ -142,10 +166,8 @@ def hear(reasoner, audio: Audio, pipeline: str | None = "auto") -> Heard:
     if not isinstance(audio, Audio):
         raise AudioInputError("the question audio must come from omni_reasoner.audio.load_audio")
     pipeline = resolve_pipeline(reasoner.meta, pipeline)
-    if pipeline == "e2e":  # the seam the audio encoder + adapter plug into
-        raise PipelineError(
-            "the e2e audio path is not wired into the engine yet; use --pipeline cascade"
-        )
+    if pipeline == "e2e":
+        return hear_e2e(reasoner, audio)
     return hear_cascade(audio)
 
 

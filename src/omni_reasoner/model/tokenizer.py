@@ -45,13 +45,16 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 2048, min_frequency:
     return fast
 
 
-def add_special_tokens(tokenizer, model=None) -> int:
-    """Give any HF tokenizer (and its model's embeddings) the stream's special tokens."""
+def add_special_tokens(tokenizer, model=None, extra: tuple[str, ...] = ()) -> int:
+    """Give any HF tokenizer (and its model's embeddings) the stream's special tokens, plus
+    `extra` ones (the audio stages add `AUDIO_TOKENS`; new embedding rows start at the mean)."""
     added = tokenizer.add_special_tokens(
         {
             "pad_token": PAD,
             "eos_token": EOS,
-            "additional_special_tokens": [t for t in SPECIAL_TOKENS if t not in (PAD, EOS)],
+            "additional_special_tokens": [
+                t for t in (*SPECIAL_TOKENS, *extra) if t not in (PAD, EOS)
+            ],
         },
         replace_extra_special_tokens=False,
     )

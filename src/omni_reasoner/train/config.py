@@ -17,6 +17,26 @@ class TrainConfigError(ValueError):
     pass
 
 
+# audio -> transcript, audio -> stream, text -> stream
+AUDIO_KINDS = ("transcribe", "audio", "text")
+
+
+@dataclass
+class AudioTrainConfig:
+    """The `audio:` section of stages 1, 2 and 4 (docs/training.md, "Audio stages")."""
+
+    mix: dict = field(default_factory=lambda: {"audio": 1.0})  # kind -> share of the items
+    train_thinker_after: int = 0  # stage 1: steps before which only the adapter trains
+    split: str = "train"  # whose clips (the dataset's `audio/<split>/`)
+    limit: int = 0  # use the first N clips only; 0 = all
+    encoder: str = ""  # a converted Whisper directory; "" = the bundled Whisper tiny.en
+    crop: bool = True  # encode each clip at its own length (not Whisper's 30 s window)
+    cache: str = ""  # encoder-frame cache directory; "" = DATA/encoder-cache
+    k: int = 4  # adapter: encoder frames stacked per Thinker token (50 Hz / 4 = 12.5 Hz)
+    pool: str = "stack"
+    hidden_dim: int = 0
+
+
 @dataclass
 class TrainConfig:
     name: str = "custom"
@@ -46,6 +66,7 @@ class TrainConfig:
     precision: str = "auto"  # auto | bf16 | fp32
     threads: int = 0  # torch threads; 0 = all cores
     device: str = "auto"  # auto | cpu | cuda
+    audio: AudioTrainConfig | None = None  # stages 1, 2, 4: the Thinker hears (needs init_from)
 
     def validate(self) -> TrainConfig:
         def need(ok: bool, why: str) -> None:
@@ -66,6 +87,16 @@ class TrainConfig:
             self.vocab_size >= 300,
             "vocab_size must be >= 300 (the byte alphabet and special tokens)",
         )
+        if self.audio is not None:
+            mix = self.audio.mix
+            need(isinstance(mix, dict) and bool(mix), "audio.mix must map kinds to shares")
+            for kind, share in mix.items():
+                need(kind in AUDIO_KINDS, f"audio.mix kind {kind!r} is not one of {AUDIO_KINDS}")
+                need(isinstance(share, int | float) and share >= 0, "audio.mix shares must be >= 0")
+            need(sum(mix.values()) > 0, "audio.mix shares must not all be 0")
+            need(bool(self.init_from), "an audio stage starts from a checkpoint: set init_from")
+            need(self.audio.train_thinker_after >= 0, "audio.train_thinker_after must be >= 0")
+            need(self.audio.limit >= 0, "audio.limit must be >= 0")
         return self
 
     def to_dict(self) -> dict:
@@ -91,6 +122,13 @@ def train_config_from_dict(data: dict, name: str = "custom") -> TrainConfig:
         if not isinstance(model, dict):
             raise TrainConfigError(f"train config {name!r}: model must be a mapping")
         data["model"] = ThinkerShape(**_strict(ThinkerShape, model, f"train config {name!r} model"))
+    if data.get("audio") is not None:
+        audio = data["audio"]
+        if not isinstance(audio, dict):
+            raise TrainConfigError(f"train config {name!r}: audio must be a mapping")
+        data["audio"] = AudioTrainConfig(
+            **_strict(AudioTrainConfig, audio, f"train config {name!r} audio")
+        )
     data.setdefault("name", name)
     try:
         return TrainConfig(**data).validate()

@@ -72,7 +72,8 @@ def training_corpus(rows: list[dict]):
         yield row["response"]
 
 
-def _atomic_save(model, tokenizer, state: dict, meta: dict, target: Path) -> None:
+def _atomic_save(model, tokenizer, state: dict, meta: dict, target: Path, extra=None) -> None:
+    """Write a checkpoint directory whole or not at all; `extra(tmp)` adds files (the adapter)."""
     import torch
 
     tmp = target.with_name(f".{target.name}.tmp")
@@ -80,6 +81,8 @@ def _atomic_save(model, tokenizer, state: dict, meta: dict, target: Path) -> Non
     tmp.mkdir(parents=True)
     model.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
+    if extra is not None:
+        extra(tmp)
     if state:
         torch.save(state, tmp / "trainer_state.pt")
     (tmp / META).write_text(json.dumps(meta, indent=2) + "\n")
@@ -141,6 +144,24 @@ def collate(examples, pad_id: int, device):
     return ids.to(device), labels.to(device), attention.to(device)
 
 
+def text_batch(rows, picks, config: TrainConfig, pieces, calculator: bool, pad_id: int, device):
+    """Stage 3's micro-batch: text question -> stream -> (model inputs, tokens, dropped too long)."""
+    examples, dropped = [], 0
+    for index, epoch in picks:
+        row = rows[index]
+        question = pick_question(row, config.question_form, epoch)
+        example = encode_example(row, config.schedule, pieces, question, calculator)
+        if len(example.input_ids) > config.max_len:
+            dropped += 1
+            continue
+        examples.append(example)
+    if not examples:
+        return None, 0, dropped
+    ids, labels, attention = collate(examples, pad_id, device)
+    inputs = {"input_ids": ids, "attention_mask": attention, "labels": labels}
+    return inputs, int(attention.sum()), dropped
+
+
 def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
     """Train (or resume) the Thinker; returns the final checkpoint directory."""
     import torch
@@ -188,13 +209,19 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
         else:
             tokenizer = train_tokenizer(training_corpus(rows), vocab_size=config.vocab_size)
             model = new_thinker(config.model, tokenizer)
-    model.to(device)
-    model.train()
-    pieces = TokenPieces(tokenizer)
-    n_params = sum(p.numel() for p in model.parameters())
+    stage = None  # stages 1, 2, 4: the Thinker hears (train/audio.py); module = Thinker + adapter
+    if config.audio is not None:
+        from omni_reasoner.train.audio import AudioStage
 
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+        stage = AudioStage(config, model, tokenizer, rows, resume or Path(config.init_from))
+    module = stage.module if stage is not None else model  # what the optimizer trains
+    module.to(device)
+    module.train()
+    pieces = TokenPieces(tokenizer)
+    n_params = sum(p.numel() for p in module.parameters())
+
+    decay = [p for n, p in module.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in module.named_parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW(
         [
             {"params": decay, "weight_decay": config.weight_decay},
@@ -205,7 +232,8 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
         fused=device.type == "cuda",
     )
     step, examples_seen, tokens_seen, dropped = 0, 0, 0, 0
-    batches = Batches(len(rows), config.seed)
+    n_items = stage.n_items if stage is not None else len(rows)
+    batches = Batches(n_items, config.seed)
     if state is not None:
         optimizer.load_state_dict(state["optimizer"])
         step, examples_seen, tokens_seen = (
@@ -214,13 +242,15 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
             state["tokens_seen"],
         )
         dropped = state.get("dropped", 0)
-        batches = Batches(len(rows), config.seed, state["epoch"], state["cursor"])
+        batches = Batches(n_items, config.seed, state["epoch"], state["cursor"])
         torch.set_rng_state(state["torch_rng"])
 
-    ddp_model = model
+    ddp_model = module
     if world > 1:
         ddp_model = torch.nn.parallel.DistributedDataParallel(
-            model, device_ids=[device.index] if device.type == "cuda" else None
+            module,
+            device_ids=[device.index] if device.type == "cuda" else None,
+            find_unused_parameters=bool(stage and config.audio.train_thinker_after),
         )
 
     meta = {
@@ -236,6 +266,8 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
         "world_size": world,
         "tokenizer_fingerprint": tokenizer_fingerprint(tokenizer),
     }
+    if stage is not None:
+        meta |= {"stage": config.stage, "audio": stage.meta()}
     log_path = out / "log.jsonl"
     out.mkdir(parents=True, exist_ok=True)
     if rank == 0:
@@ -263,6 +295,7 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
             trainer_state,
             {**meta, "step": step, "examples_seen": examples_seen},
             target,
+            extra=stage.save if stage is not None else None,
         )
 
     def log(record: dict) -> None:
@@ -286,35 +319,33 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, config)
         optimizer.zero_grad(set_to_none=True)
+        if stage is not None:
+            stage.before_step(step)
         step_loss = 0.0
         for micro in range(config.grad_accum):
             picks = batches.take(config.batch_size)[rank::world][:per_rank]
-            examples = []
-            for index, epoch in picks:
-                row = rows[index]
-                question = pick_question(row, config.question_form, epoch)
-                example = encode_example(row, config.schedule, pieces, question, calculator)
-                if len(example.input_ids) > config.max_len:
-                    dropped += 1
-                    continue
-                examples.append(example)
-            if not examples:
+            if stage is not None:
+                inputs, n_tok, too_long = stage.batch(picks, calculator)
+            else:
+                inputs, n_tok, too_long = text_batch(
+                    rows, picks, config, pieces, calculator, tokenizer.pad_token_id, device
+                )
+            dropped += too_long
+            if inputs is None:
                 continue
-            ids, labels, attention = collate(examples, tokenizer.pad_token_id, device)
             sync = micro == config.grad_accum - 1
             context = ddp_model.no_sync() if world > 1 and not sync else _null()
             with context:
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                    loss = ddp_model(input_ids=ids, attention_mask=attention, labels=labels).loss
+                    loss = ddp_model(**inputs).loss
                     loss = loss / config.grad_accum
                 loss.backward()
             step_loss += loss.item()
-            n_tok = int(attention.sum())
             window_tokens += n_tok * world
             tokens_seen += n_tok * world
         examples_seen += config.batch_size * config.grad_accum
         if config.grad_clip:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            torch.nn.utils.clip_grad_norm_(module.parameters(), config.grad_clip)
         optimizer.step()
         step += 1
         window_loss += step_loss
@@ -342,7 +373,7 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
             log({"step": step, "examples_seen": examples_seen, "eval": result})
             if on_eval is not None:
                 on_eval(step, result)
-            model.train()
+            module.train()
         if step % config.save_every == 0 and step < config.max_steps:
             save(out / LAST, with_state=True)
             if kill_after and step >= kill_after and rank == 0:
