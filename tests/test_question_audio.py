@@ -22,6 +22,7 @@ from omni_reasoner.data.speak import (
     load_clips,
     settings_of,
     speak_dataset,
+    speaking_order,
 )
 from omni_reasoner.data.speech import (
     SAMPLE_RATE,
@@ -210,12 +211,17 @@ def test_resume_after_kill_renders_nothing_twice_and_ends_identical(tmp_path, mo
         assert read_parquet(killed / path.relative_to(whole), list(expected[0])) == expected
 
 
+def ids(split: str) -> list[dict]:
+    return [{"id": f"{split}:{i}"} for i in range(len(QUESTIONS[split]))]
+
+
 def test_limit_per_split_and_chosen_splits(tmp_path, monkeypatch):
     directory = make_dataset(tmp_path / "ds")
     config = audio_config_from_dict(AUDIO)
     summary = speak_dataset(directory, config, splits=["train"], limit_per_split=3, progress=False)
     assert list(summary["splits"]) == ["train"]
-    assert [r["id"] for r in load_clips(directory, "train")] == ["train:0", "train:1", "train:2"]
+    spoken = [r["id"] for r in speaking_order(ids("train"))]
+    assert [r["id"] for r in load_clips(directory, "train")] == spoken[:3]
     assert not (directory / "audio" / "test").exists()
 
     rendered = []
@@ -224,7 +230,9 @@ def test_limit_per_split_and_chosen_splits(tmp_path, monkeypatch):
         Speaker, "render", lambda self, *a: rendered.append(a) or original(self, *a)
     )
     speak_dataset(directory, config, splits=["train", "test"], limit_per_split=4, progress=False)
-    assert [a[0] for a in rendered] == [QUESTIONS["train"][3]] + QUESTIONS["test"]
+    fourth = QUESTIONS["train"][int(spoken[3].split(":")[1])]
+    test_order = [int(r["id"].split(":")[1]) for r in speaking_order(ids("test"))]
+    assert [a[0] for a in rendered] == [fourth] + [QUESTIONS["test"][i] for i in test_order]
     manifest = read_manifest(directory)["audio"]["splits"]
     assert manifest["train"]["questions"] == 4 and manifest["test"]["clips"] == 3
 
