@@ -102,6 +102,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         max_steps=args.max_steps,
         schedule=args.schedule,
         device=args.device,
+        init_from=args.init_from,
     )
     final = train(config, progress=not args.quiet)
     print(f"trained: {final}")
@@ -496,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", help="dataset directory (overrides the config)")
     train.add_argument("--schedule", help="schedule to train (overrides the config)")
     train.add_argument("--max-steps", type=int, help="optimizer steps (overrides the config)")
+    train.add_argument("--init-from", help="start checkpoint (overrides the config)")
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), help="(overrides the config)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=_cmd_train)
