@@ -234,6 +234,14 @@ def test_eval_heldout_audio_e2e_and_cascade(chain, tmp_path):
     assert result["mean_audio_encode_s"] > 0
     assert result["latency"]["median_time_to_first_spoken_s"] is not None
     assert {"accuracy", "by_category", "drift_rate", "mean_spoken_words"} <= set(result)
+    # the cascade hears the same items through Whisper, with a transcript per item
+    args[args.index("e2e")] = "cascade"
+    args[args.index("--latency-n") + 1] = "0"
+    assert main(args) == 0
+    cascade = json.loads(out.read_text())["results"][0]
+    assert cascade["pipeline"] == "cascade" and cascade["n"] == CLIPS_PER_SPLIT
+    assert [i["id"] for i in cascade["items"]] == [i["id"] for i in result["items"]]
+    assert all(i["transcript"] for i in cascade["items"])
 
 
 def test_bad_audio_stage_configs_are_one_line(tmp_path, chain, capsys):
