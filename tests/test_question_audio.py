@@ -341,3 +341,29 @@ def test_bad_input_is_one_line(tmp_path, capsys):
     config = write_audio_config(tmp_path)
     assert main(["data", "speak", str(directory), "--config", str(config), "--split", "nope"]) == 2
     assert "no split 'nope'" in capsys.readouterr().err
+
+
+def test_a_clip_longer_than_the_encoder_window_is_rerendered_then_dropped(tmp_path, monkeypatch):
+    from omni_reasoner.data import speak
+    from omni_reasoner.train.audio import read_clips
+
+    directory = make_dataset(tmp_path / "ds")
+    config = audio_config_from_dict(AUDIO)
+    speak_dataset(directory, config, splits=["train"], limit_per_split=2, progress=False)
+    kept = load_clips(directory, "train")
+    assert [c["id"] for c in read_clips(directory, "train")] == [c["id"] for c in kept]
+    assert len(kept) == 2
+    shortest = min(clip["num_samples"] for clip in kept)
+    # with a window shorter than every clip, data written before the rule is filtered ...
+    monkeypatch.setattr(speak, "MAX_CLIP_SAMPLES", shortest - 1)
+    assert read_clips(directory, "train") == []
+    # ... and the speak stage re-renders each once with another voice, then drops it
+    summary = speak_dataset(
+        tmp_path / "ds", config, splits=["test"], limit_per_split=1, progress=False
+    )
+    (row,) = load_clips(directory, "test", dropped=True)
+    assert row["status"] == "dropped" and row["attempt"] == config.rerender
+    reasons = [attempt["reason"] for attempt in json.loads(row["rejected"])]
+    assert len(reasons) == config.rerender + 1
+    assert all("longer than the encoder's 30 s window" in r for r in reasons)
+    assert summary["splits"]["test"]["dropped"] == 1

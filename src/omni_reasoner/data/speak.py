@@ -74,6 +74,15 @@ SCHEMA = pa.schema(
     ]
 )
 META_COLUMNS = [name for name in SCHEMA.names if name != "audio"]
+# Whisper's window: the encoder of the e2e path takes no longer clip
+MAX_CLIP_SAMPLES = 30 * SAMPLE_RATE
+
+
+def too_long(audio: np.ndarray) -> str:
+    """Why a clip cannot be used as it is ("" if it can)."""
+    if len(audio) > MAX_CLIP_SAMPLES:
+        return f"{len(audio) / SAMPLE_RATE:.1f} s, longer than the encoder's 30 s window"
+    return ""
 
 
 def encode_flac(audio: np.ndarray) -> bytes:
@@ -136,22 +145,21 @@ class Speaker:
             attempt, rejected = 0, []
             settings = draw_settings(self.config, pool, item["id"], attempt)
             audio = self.render(text, settings)
-        if not verify:
-            return self._row(item, split, settings, attempt, audio, "", "unchecked", rejected)
         while True:
-            transcript = self.transcribe(audio)
-            why = number_mismatch(text, transcript)
+            # a clip the encoder cannot take is re-rendered too (another voice may be faster)
+            why, transcript = too_long(audio), ""
+            if not why and verify:
+                transcript = self.transcribe(audio)
+                why = number_mismatch(text, transcript)
             if not why:
-                return self._row(
-                    item, split, settings, attempt, audio, transcript, "passed", rejected
-                )
+                state = "passed" if verify else "unchecked"
+                return self._row(item, split, settings, attempt, audio, transcript, state, rejected)
             rejected.append(
                 settings.to_dict() | {"attempt": attempt, "transcript": transcript, "reason": why}
             )
             if attempt >= self.config.rerender:
-                return self._row(
-                    item, split, settings, attempt, None, transcript, "rejected", rejected
-                )
+                state = "rejected" if verify else "unchecked"
+                return self._row(item, split, settings, attempt, None, transcript, state, rejected)
             attempt += 1
             avoid = frozenset(voice_key(r["engine"], r["voice"], r["variant"]) for r in rejected)
             settings = draw_settings(self.config, pool, item["id"], attempt, avoid)

@@ -43,10 +43,16 @@ def item_kind(item_id: str, epoch: int, mix: dict) -> str:
 
 
 def read_clips(data: str | Path, split: str, limit: int = 0) -> list[dict]:
-    """The kept clips of a split in question order (id, text, FLAC bytes, num_samples)."""
-    from omni_reasoner.data.speak import load_clips
+    """The kept clips of a split in speaking order (id, text, FLAC bytes, num_samples).
+
+    Clips longer than Whisper's 30 s window are left out: the encoder cannot take them
+    (a long GSM8K question said by a slow voice can run to 40 s). `data speak` drops such
+    clips itself now; this keeps data spoken before that usable.
+    """
+    from omni_reasoner.data.speak import MAX_CLIP_SAMPLES, load_clips
 
     clips = load_clips(data, split, columns=["id", "text", "audio", "num_samples"])
+    clips = [clip for clip in clips if clip["num_samples"] <= MAX_CLIP_SAMPLES]
     return clips[:limit] if limit else clips
 
 
