@@ -4,21 +4,25 @@
         [--repeats 3] [--talker piper|espeak] [--schedule S ...]
     .venv/bin/python benchmarks/speech_latency.py --pair think-first=runs/study/X--think-first/final \
         --pair interleave:2:8=runs/study/X--interleave_2_8/final ...
+    .venv/bin/python benchmarks/speech_latency.py --data data/tiny-60k --audio cascade   # spoken questions
 
 With --pair each schedule runs on its own model, the one trained under it (the study's runs),
 so that no schedule is measured on a model that never learned it.
 
-For each question (the first N of the `test` split, spoken form), batch size 1, greedy, the
-answer is decoded and voiced at once (`infer.speaking`), and per schedule it prints:
+For each question (the first N of the `test` split, spoken form; with --audio PIPELINE, the
+`test` split's clips, said by voices training never heard, heard through that pipeline),
+batch size 1, greedy, the answer is decoded and voiced at once (`infer.speaking`), and per
+schedule it prints:
 - voiced: answers that produced any audio (a model may reason past --max-new-tokens and
   never speak, e.g. think-first on a model trained to interleave); TTFA counts only those;
 - TTFA (time to first audio, from the end of the question): median and p95, and the ratio
   of the medians think-first / schedule (how many times sooner the listener hears something);
 - stalls (the audio player ran dry): count and seconds, summed over all answers;
 - accuracy on those questions;
-- the TTFA breakdown (medians): prefill = the first token; decode = from the first token
-  until the first voiced phrase was complete; synth = synthesizing that phrase; the rest
-  (handing the phrase over, the synthesis thread waiting for a core) is TTFA minus the three.
+- the TTFA breakdown (medians, `SpeechResult.breakdown`): hear = transcribing or encoding
+  the question audio (0 for text); prefill = until the first token; decode = from the first
+  token until the first voiced phrase was complete; synth = synthesizing that phrase; the
+  rest (handing the phrase over, the synthesis thread waiting for a core).
 Schedules alternate inside each repeat, so machine noise hits all of them alike.
 """
 
@@ -32,6 +36,7 @@ import time
 
 from omni_reasoner.api import Reasoner
 from omni_reasoner.data.store import load_split
+from omni_reasoner.eval.audio_sets import spoken_rows
 from omni_reasoner.eval.scoring import is_correct
 from omni_reasoner.format.schedule import as_schedule
 from omni_reasoner.infer.speaking import speak
@@ -67,21 +72,26 @@ def load_models(args, parser) -> dict[str, Reasoner]:
     return dict.fromkeys(args.schedule or DEFAULT_SCHEDULES, reasoner)
 
 
-def measure(models, talker, questions, rows, repeats, max_new_tokens) -> dict[str, list[dict]]:
+def measure(
+    models, talker, questions, rows, repeats, max_new_tokens, pipeline="auto"
+) -> dict[str, list[dict]]:
     """Every answer's numbers, per schedule; the schedules take turns on each question."""
     runs: dict[str, list[dict]] = {s: [] for s in models}
     for _ in range(repeats):
         for question, row in zip(questions, rows, strict=True):
             for schedule, model in models.items():
                 result, _ = speak(
-                    model, question, talker, schedule=schedule, max_new_tokens=max_new_tokens
+                    model,
+                    question,
+                    talker,
+                    schedule=schedule,
+                    max_new_tokens=max_new_tokens,
+                    pipeline=pipeline,
                 )
                 runs[schedule].append(
                     {
                         "ttfa": result.ttfa_s,
-                        "prefill": result.first_token_s,
-                        "phrase": result.first_phrase_s,
-                        "synth": result.first_synthesis_s,
+                        "parts": result.breakdown(),
                         "stalls": result.stalls,
                         "stall_s": result.stall_s,
                         "correct": is_correct(result.generation.answer, row["answer"]),
@@ -112,22 +122,16 @@ def report(runs: dict[str, list[dict]], out=sys.stdout) -> None:
             file=out,
         )
     print(file=out)
-    print("TTFA breakdown, medians in seconds: prefill + decode + synth + rest = TTFA", file=out)
+    parts = ("audio_encode", "prefill", "decode", "synth", "rest")
     print(
-        f"{'schedule':<24} {'prefill':>8} {'decode':>8} {'synth':>8} {'rest':>8} {'ttfa':>8}",
+        "TTFA breakdown, medians in seconds: hear + prefill + decode + synth + rest = TTFA",
         file=out,
     )
+    print(f"{'schedule':<24} {'hear':>8} {'prefill':>8} {'decode':>8} {'synth':>8} {'rest':>8} {'ttfa':>8}", file=out)  # fmt: skip
     for schedule in runs:
-        voiced = [r for r in runs[schedule] if r["ttfa"] is not None]
-        prefill = median([r["prefill"] for r in voiced])
-        decode = median([r["phrase"] - r["prefill"] for r in voiced])
-        synth = median([r["synth"] for r in voiced])
-        rest = median([r["ttfa"] - r["phrase"] - r["synth"] for r in voiced])
-        print(
-            f"{schedule:<24} {prefill:>8.3f} {decode:>8.3f} {synth:>8.3f} {rest:>8.3f} "
-            f"{median([r['ttfa'] for r in voiced]):>8.3f}",
-            file=out,
-        )
+        voiced = [r for r in runs[schedule] if r["parts"] is not None]
+        cells = "".join(f" {median([r['parts'][p] for r in voiced]):>8.3f}" for p in parts)
+        print(f"{schedule:<24}{cells} {median([r['ttfa'] for r in voiced]):>8.3f}", file=out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--talker", default="piper", help="piper (default) or espeak")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: as is)")
     parser.add_argument("--max-new-tokens", type=int, default=1024)
+    parser.add_argument(
+        "--audio",
+        choices=["auto", "cascade", "e2e"],
+        help="ask the test split's spoken clips (held-out voices) through this pipeline",
+    )
     parser.add_argument(
         "--schedule",
         action="append",
@@ -163,21 +172,29 @@ def main(argv: list[str] | None = None) -> int:
                 raise ValueError(f"--pair takes SCHEDULE=MODEL, not {pair!r}")
             as_schedule(schedule)
         talker = load_talker(args.talker)
-        rows = load_split(args.data, "test")[: args.n]
+        if args.audio:
+            rows, questions = spoken_rows(args.data, "test")
+            rows, questions = rows[: args.n], questions[: args.n]
+        else:
+            rows = load_split(args.data, "test")[: args.n]
+            questions = [pick_question(row, "spoken") for row in rows]
         if not rows:
             raise ValueError(f"{args.data} has an empty test split")
         models = load_models(args, parser)
     except (ValueError, OSError) as exc:
         parser.error(str(exc).splitlines()[0])
-    questions = [pick_question(row, "spoken") for row in rows]
+    pipeline = args.audio or "auto"
     for schedule, model in models.items():  # warm-up: first calls pay for lazy setup
-        speak(model, questions[0], talker, schedule=schedule, max_new_tokens=50)
+        speak(model, questions[0], talker, schedule=schedule, max_new_tokens=50, pipeline=pipeline)
     started = time.time()
-    runs = measure(models, talker, questions, rows, args.repeats, args.max_new_tokens)
+    runs = measure(
+        models, talker, questions, rows, args.repeats, args.max_new_tokens, pipeline=pipeline
+    )
     for schedule, model in models.items():
         print(f"{schedule}: model {model.path} (trained {model.schedule}, {model.trace_style})")
+    heard = f"spoken (test voices, {pipeline})" if args.audio else "text"
     print(
-        f"talker {talker.name}; {len(questions)} questions x {args.repeats} repeats; "
+        f"talker {talker.name}; {len(questions)} {heard} questions x {args.repeats} repeats; "
         f"{time.time() - started:.0f} s"
     )
     report(runs)

@@ -354,7 +354,7 @@ def test_the_ttfa_benchmark_prints_a_row_per_schedule(small_dataset, capsys, for
     args = ["--data", str(small_dataset), "--n", "2", "--repeats", "1", "--talker", "espeak"]
     assert load_benchmark().main([*args, "--max-new-tokens", "120", *chosen]) == 0
     out = capsys.readouterr().out
-    assert "2 questions x 1 repeats" in out
+    assert "2 text questions x 1 repeats" in out
     table, breakdown = out.split("TTFA breakdown")
     for schedule in schedules:
         (row,) = [line for line in table.splitlines() if line.startswith(schedule + " ")]
@@ -362,13 +362,16 @@ def test_the_ttfa_benchmark_prints_a_row_per_schedule(small_dataset, capsys, for
         cells = row.split()
         assert cells[1] == "2/2" and float(cells[2]) > 0  # both answers voiced, a median TTFA
         assert cells[-2].endswith("%") and cells[-1] == "-"  # an accuracy; no think-first here
-        prefill, decode, synth, rest, ttfa = map(float, parts.split()[1:])
-        assert prefill > 0 and synth > 0 and ttfa == float(cells[2])
+        hear, prefill, decode, synth, rest, ttfa = map(float, parts.split()[1:])
+        assert hear == 0 and prefill > 0 and synth > 0 and ttfa == float(cells[2])
 
 
 def run(ttfa, prefill=0.01, phrase=0.05, synth=0.02, stalls=0, correct=True):
-    numbers = dict(ttfa=ttfa, prefill=prefill, phrase=phrase, synth=synth, stalls=stalls)
-    return numbers | {"stall_s": 0.5 * stalls, "correct": correct}
+    parts = None
+    if ttfa is not None:  # as SpeechResult.breakdown() gives them, for a text question
+        rest = ttfa - phrase - synth
+        parts = dict(audio_encode=0.0, prefill=prefill, decode=phrase - prefill, synth=synth, rest=rest)  # fmt: skip
+    return {"ttfa": ttfa, "parts": parts, "stalls": stalls, "stall_s": 0.5 * stalls, "correct": correct}  # fmt: skip
 
 
 def test_the_ttfa_report_compares_against_think_first_and_sums_stalls():
@@ -386,7 +389,7 @@ def test_the_ttfa_report_compares_against_think_first_and_sums_stalls():
     assert think[-1] == "1.0x" and interleave[-1] == "5.0x"  # 3.0 s / 0.6 s
     assert interleave[4] == "3" and interleave[5] == "1.50"  # stalls summed, and their seconds
     think_parts = next(line for line in breakdown.splitlines() if line.startswith("think-first"))
-    assert think_parts.split()[1:] == ["0.010", "2.890", "0.020", "0.080", "3.000"]
+    assert think_parts.split()[1:] == ["0.000", "0.010", "2.890", "0.020", "0.080", "3.000"]
 
 
 @pytest.mark.parametrize(
