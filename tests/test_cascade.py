@@ -14,6 +14,7 @@ import soundfile
 from omni_reasoner.api import Reasoner
 from omni_reasoner.audio import SAMPLE_RATE, AudioInputError, load_audio
 from omni_reasoner.cli import main
+from omni_reasoner.data.roundtrip import heard_numbers
 from omni_reasoner.infer.listening import (
     AudioGeneration,
     PipelineError,
@@ -82,7 +83,8 @@ def test_ask_audio_hears_and_answers(reasoner, question_wav):
     result = reasoner.ask_audio(audio, on_transcript=heard.append)
     assert isinstance(result, AudioGeneration)
     assert result.pipeline == "cascade" and heard == [result.transcript]
-    assert "48" in result.transcript and "times" in result.transcript
+    # the primed Whisper may write the numbers in digits or words; both are heard right
+    assert {"48", "7"} <= set(heard_numbers(result.transcript)) and "times" in result.transcript
     assert result.question == "What is forty-eight times seven?"
     assert result.answer == "336"
     # every time counts from the end of the question audio, so it includes transcription
@@ -118,7 +120,7 @@ def test_ask_audio_json_has_the_text_fields_and_the_audio_ones(question_wav, cap
     assert main(["ask", "--audio", str(question_wav), "--json"]) == 0
     fields = json.loads(capsys.readouterr().out)
     assert fields["answer"] == "336" and fields["pipeline"] == "cascade"
-    assert "48" in fields["transcript"] and fields["audio_encode_s"] > 0
+    assert "48" in set(heard_numbers(fields["transcript"])) and fields["audio_encode_s"] > 0
     assert {"spoken_text", "reasoning_text", "time_to_first_spoken_s", "model"} <= set(fields)
 
 

@@ -11,24 +11,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import numpy as np
-
 from omni_reasoner.format.numbers import find_numbers, number_to_words
-
-SAMPLE_RATE = 16_000
-WINDOW = 30 * SAMPLE_RATE  # Whisper hears 30 s at a time
+from omni_reasoner.model.asr import ARITHMETIC_PROMPT, WhisperTranscriber
 
 _DIGIT_NUMBER = re.compile(
     r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w])|(?<![\w.])\d+(?:\.\d+)?"
 )
 # Whisper spells a spoken "two" after "hundred" as "to" ("100 to" for "one hundred two").
 _HOMOPHONES = {"to": "two", "too": "two", "for": "four", "won": "one", "ate": "eight"}
-# Whisper is primed with a few sentences of spoken arithmetic (the previous-text prompt): on
-# espeak-ng clips it then hears far more numbers right (measured in docs/data.md).
-PROMPT = (
-    " Tom has twelve apples and buys thirty-five more."
-    " What is nine hundred sixty-four minus twenty-one, times seventeen?"
-)
+PROMPT = ARITHMETIC_PROMPT
 _AFTER_SCALE = re.compile(r"\b(hundred|thousand|million)\s+(to|too|for|won|ate)\b", re.IGNORECASE)
 
 
@@ -68,44 +59,8 @@ def number_mismatch(question: str, transcript: str) -> str:
     return "missing " + ", ".join(sorted(missing.elements(), key=lambda v: (len(v), v)))
 
 
-class Transcriber:
-    """Whisper tiny.en (faster-whisper's CTranslate2 model, bundled weights), greedy, English.
-
-    Clips up to 30 s go straight to the model (one window, no timestamps, no fallback
-    passes): about twice as fast as faster-whisper's `transcribe`, which is used only for
-    longer clips.
-    """
+class Transcriber(WhisperTranscriber):
+    """The round trip's listener: Whisper tiny.en primed with spoken arithmetic."""
 
     def __init__(self, threads: int = 1):
-        from faster_whisper.tokenizer import Tokenizer
-
-        from omni_reasoner.model.asr import load_whisper_tiny_en
-
-        self.model = load_whisper_tiny_en(threads=threads)
-        self.tokenizer = Tokenizer(self.model.hf_tokenizer, multilingual=False)
-        self.prompt = [self.tokenizer.sot_prev, *self.tokenizer.encode(PROMPT)]
-        self.prompt += [self.tokenizer.sot, self.tokenizer.no_timestamps]
-
-    def __call__(self, audio: np.ndarray) -> str:
-        audio = np.asarray(audio, np.float32)
-        if len(audio) > WINDOW:
-            segments, _ = self.model.transcribe(
-                audio,
-                language="en",
-                beam_size=1,
-                condition_on_previous_text=False,
-                initial_prompt=PROMPT,
-            )
-            return " ".join(s.text.strip() for s in segments).strip()
-        import ctranslate2
-
-        features = self.model.feature_extractor(np.pad(audio, (0, WINDOW - len(audio))))
-        features = np.ascontiguousarray(features[None, :, :3000], dtype=np.float32)
-        result = self.model.model.generate(
-            ctranslate2.StorageView.from_array(features),
-            [self.prompt],
-            beam_size=1,
-            max_length=224,
-        )[0]
-        tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
-        return self.tokenizer.decode(tokens).strip()
+        super().__init__(threads=threads, prompt=PROMPT)

