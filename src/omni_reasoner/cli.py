@@ -456,7 +456,10 @@ def build_parser() -> argparse.ArgumentParser:
     speak.add_argument("--config", help="take the audio section from this data config YAML")
     speak.add_argument("--split", action="append", metavar="S", help="only these splits")
     speak.add_argument(
-        "--limit-per-split", type=int, metavar="N", help="speak only N questions of each (a fixed fair sample; a larger N extends it)"
+        "--limit-per-split",
+        type=int,
+        metavar="N",
+        help="speak only N questions of each (a fixed fair sample; a larger N extends it)",
     )
     speak.add_argument("--workers", type=int, default=1, help="processes (default 1)")
     speak.add_argument(
