@@ -55,21 +55,18 @@ def run_evaluation(
                     max_new_tokens=stream_budget(manifest, schedule),
                     progress=progress,
                 )
-                result["set"] = split
-                result["eval_seconds"] = round(time.time() - t0, 1)
-                results.append(result)
-                continue
-            result = evaluate_rows(
-                reasoner.model,
-                reasoner.tokenizer,
-                rows,
-                schedule,
-                trace_style=reasoner.trace_style,
-                question_form=question_form,
-                latency_n=latency_n,
-                max_new_tokens=stream_budget(manifest, schedule),
-                progress=progress,
-            )
+            else:
+                result = evaluate_rows(
+                    reasoner.model,
+                    reasoner.tokenizer,
+                    rows,
+                    schedule,
+                    trace_style=reasoner.trace_style,
+                    question_form=question_form,
+                    latency_n=latency_n,
+                    max_new_tokens=stream_budget(manifest, schedule),
+                    progress=progress,
+                )
             result["set"] = split
             result["eval_seconds"] = round(time.time() - t0, 1)
             results.append(result)
