@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A half-budget first pass of scripts/train_audio_chain.sh (same stages, fewer steps).
 set -euo pipefail
-cd /work/main
+cd "$(dirname "$0")/../.."  # the repository root; it ran as runs/audio-short/run.sh with these configs there
 OR=.venv/bin/omni-reasoner
 DATA=data/tiny-60k
 OUT=runs/audio-short
