@@ -210,10 +210,16 @@ def _speech_bounds(name: str, mono: np.ndarray, rate: int, trim: bool) -> tuple[
     return start, end
 
 
-def _resample(samples: np.ndarray, rate: int) -> np.ndarray:
-    if rate != SAMPLE_RATE:
-        from scipy.signal import resample_poly
+def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    """Polyphase resampling (band-limited, so 22.05 kHz speech folds no alias into 16 kHz)."""
+    if rate_in == rate_out:
+        return np.asarray(x, np.float32)
+    from scipy.signal import resample_poly
 
-        common = math.gcd(rate, SAMPLE_RATE)
-        samples = resample_poly(samples, SAMPLE_RATE // common, rate // common)
+    common = math.gcd(rate_in, rate_out)
+    return resample_poly(x, rate_out // common, rate_in // common).astype(np.float32)
+
+
+def _resample(samples: np.ndarray, rate: int) -> np.ndarray:
+    samples = resample(samples, rate, SAMPLE_RATE)
     return np.ascontiguousarray(np.clip(samples, -1.0, 1.0), dtype=np.float32)

@@ -6,21 +6,11 @@ impulse-response files to ship), so a clip's stored settings and seed re-create 
 
 from __future__ import annotations
 
-from math import gcd
-
 import numpy as np
 
+from omni_reasoner.audio.input import resample
+
 NOISE_COLORS = ("white", "pink", "brown")
-
-
-def resample(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    """Polyphase resampling (band-limited, so 22.05 kHz speech folds no alias into 16 kHz)."""
-    if rate_in == rate_out:
-        return np.asarray(x, np.float32)
-    from scipy.signal import resample_poly
-
-    g = gcd(rate_in, rate_out)
-    return resample_poly(x, rate_out // g, rate_in // g).astype(np.float32)
 
 
 def shift_pitch(x: np.ndarray, factor: float, rate: int) -> np.ndarray:
