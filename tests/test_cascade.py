@@ -68,6 +68,11 @@ def test_e2e_on_a_text_only_checkpoint_is_one_line(reasoner):
 
 def test_the_transcript_becomes_the_spoken_form_the_thinker_reads():
     assert question_from_transcript(" What is 48 times 7? ") == "What is forty-eight times seven?"
+    # the primed Whisper's own spelling of number words becomes the builder's
+    assert question_from_transcript("What is forty eight times seven?") == (
+        "What is forty-eight times seven?"
+    )
+    assert question_from_transcript("one hundred and two apples") == "one hundred two apples"
     for nothing in ("", "  ", " ... "):
         with pytest.raises(AudioInputError, match="no speech was recognised"):
             question_from_transcript(nothing)

@@ -138,13 +138,25 @@ def hear_e2e(reasoner, audio: Audio) -> Heard:
 
 
 def question_from_transcript(transcript: str) -> str:
-    """Whisper's text -> the spoken form the Thinker reads ("12" -> "twelve")."""
+    """Whisper's text -> the spoken form the Thinker reads ("12" -> "twelve").
+
+    Whisper primed with spoken arithmetic often writes numbers in words, and spells them
+    its own way ("forty eight"); those are respelled as the data builder says them
+    ("forty-eight"), so digits and words reach the Thinker in the same form."""
     from omni_reasoner.data.speakable import to_speakable
+    from omni_reasoner.format.numbers import find_numbers, number_to_words
 
     text = " ".join(transcript.split())
     if not any(ch.isalnum() for ch in text):
         raise AudioInputError("no speech was recognised in the audio")
-    return to_speakable(text)
+    text = to_speakable(text)
+    pieces, last = [], 0
+    for mention in find_numbers(text):
+        if not mention.value.isdigit():  # negatives and decimals keep Whisper's wording
+            continue
+        pieces += [text[last : mention.start], number_to_words(mention.value)]
+        last = mention.end
+    return "".join([*pieces, text[last:]])
 
 
 def hear_cascade(audio: Audio, transcriber: Transcriber | None = None) -> Heard:
