@@ -132,7 +132,7 @@ class AudioStage:
             labels = [IGNORE, *ids, self.eos]
         else:
             question = (
-                pick_question(row, self.config.question_form, epoch)
+                pick_question(row, self.config.question_form, epoch, self.config.question_noise)
                 if kind == "text"
                 else row["question_spoken"] or row["question"]
             )

@@ -45,6 +45,7 @@ class TrainConfig:
     out: str = "runs/custom"
     schedule: str = "interleave:2:8"
     question_form: str = "mixed"  # written | spoken | mixed
+    question_noise: float = 0.0  # share of text questions given fillers per epoch (wording_noise)
     init_from: str = ""  # a local HF causal-LM checkpoint; "" trains `model` from scratch
     model: ThinkerShape = field(default_factory=ThinkerShape)
     vocab_size: int = 2048  # BPE size when the tokenizer is trained from scratch
@@ -75,6 +76,10 @@ class TrainConfig:
 
         self.schedule = parse_schedule(self.schedule).name
         need(self.question_form in QUESTION_FORMS, f"question_form must be one of {QUESTION_FORMS}")
+        need(
+            isinstance(self.question_noise, int | float) and 0 <= self.question_noise <= 1,
+            "question_noise must be a share in [0, 1]",
+        )
         need(
             self.batch_size >= 1 and self.grad_accum >= 1, "batch_size and grad_accum must be >= 1"
         )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from omni_reasoner.format.schedule import Schedule, as_schedule, build_stream, loss_mask
 from omni_reasoner.format.tokens import ANSWER, QUESTION, SPEAK, SPECIAL_TOKENS, THINK
 from omni_reasoner.model.tokenizer import TokenPieces
+from omni_reasoner.train.wording_noise import add_wording_noise
 
 IGNORE = -100
 QUESTION_FORMS = ("written", "spoken", "mixed")
@@ -26,14 +27,18 @@ class Encoded:
     prompt_len: int
 
 
-def pick_question(row: dict, form: str, epoch: int = 0) -> str:
-    """The question as typed (digits) or as said (words); 'mixed' alternates per item and epoch."""
+def pick_question(row: dict, form: str, epoch: int = 0, noise: float = 0.0) -> str:
+    """The question as typed (digits) or as said (words); 'mixed' alternates per item and epoch.
+    With `noise` > 0 that share of items gets fillers this epoch (`train/wording_noise.py`)."""
     if form == "written":
-        return row["question"]
-    if form == "spoken":
-        return row["question_spoken"] or row["question"]
-    digest = hashlib.blake2b(f"{row['id']}:{epoch}".encode(), digest_size=2).digest()
-    return row["question_spoken"] if digest[0] % 2 and row["question_spoken"] else row["question"]
+        question = row["question"]
+    elif form == "spoken":
+        question = row["question_spoken"] or row["question"]
+    else:
+        digest = hashlib.blake2b(f"{row['id']}:{epoch}".encode(), digest_size=2).digest()
+        spoken = digest[0] % 2 and row["question_spoken"]
+        question = row["question_spoken"] if spoken else row["question"]
+    return add_wording_noise(question, f"{row['id']}:{epoch}", noise)
 
 
 def encode_prompt(question: str, pieces: TokenPieces) -> list[int]:

@@ -149,7 +149,7 @@ def text_batch(rows, picks, config: TrainConfig, pieces, calculator: bool, pad_i
     examples, dropped = [], 0
     for index, epoch in picks:
         row = rows[index]
-        question = pick_question(row, config.question_form, epoch)
+        question = pick_question(row, config.question_form, epoch, config.question_noise)
         example = encode_example(row, config.schedule, pieces, question, calculator)
         if len(example.input_ids) > config.max_len:
             dropped += 1
