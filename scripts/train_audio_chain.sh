@@ -4,7 +4,8 @@
 # stopped if killed: run the same command again. Sizes fit about 3 hours on a 2-core CPU
 # (budget and measurements: docs/training.md, "Audio stages"). Environment overrides:
 #   DATA (data/tiny-60k), TRAIN_CLIPS (16000), EVAL_CLIPS (300 test-split clips),
-#   WORKERS (1), OUT (runs/audio; the stage configs write there).
+#   WORKERS (1), OUT (runs/audio; the stage configs write there), CONFIGS (configs/tiny:
+#   the directory of stage1.yaml, stage2.yaml, stage4.yaml, e.g. a copy with fewer steps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OR=.venv/bin/omni-reasoner
@@ -13,6 +14,7 @@ TRAIN_CLIPS=${TRAIN_CLIPS:-16000}
 EVAL_CLIPS=${EVAL_CLIPS:-300}
 WORKERS=${WORKERS:-1}
 OUT=${OUT:-runs/audio}
+CONFIGS=${CONFIGS:-configs/tiny}
 export HF_HUB_OFFLINE=1
 
 # 1. the text data (the shipped default's; a no-op when it is already built)
@@ -28,7 +30,7 @@ for stage in 1 2 4; do
   init=src/omni_reasoner/checkpoints/default
   [ "$stage" = 2 ] && init="$OUT/stage1/final"
   [ "$stage" = 4 ] && init="$OUT/stage2/final"
-  $OR train --config "configs/tiny/stage$stage.yaml" --data "$DATA" --out "$OUT/stage$stage" --init-from "$init"
+  $OR train --config "$CONFIGS/stage$stage.yaml" --data "$DATA" --out "$OUT/stage$stage" --init-from "$init"
 done
 # 5. held-out voices: e2e, and the three-way comparison with text and the cascade
 $OR eval --model "$OUT/stage4/final" --data "$DATA" --set heldout-audio --pipeline e2e \

@@ -91,36 +91,23 @@ def _tier_texts(heldout: bool) -> list[str]:
     """Every string inside a phrasing object of the held-out tiers (dev, test), or of training."""
     out: list[str] = []
 
-    def strings(value) -> None:
-        if isinstance(value, str):
-            out.append(value.lower())
-        elif isinstance(value, tuple | list):
-            for v in value:
-                strings(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                strings(v)
-        elif dataclasses.is_dataclass(value):
-            for f in dataclasses.fields(value):
-                strings(getattr(value, f.name))
-
-    def walk(value) -> None:
+    def visit(value, inside: bool) -> None:
         tier = getattr(value, "heldout", None) if dataclasses.is_dataclass(value) else None
-        if tier is not None and (tier != phrasings.TRAIN) == heldout:
-            strings(value)
-        elif isinstance(value, tuple | list):
-            for v in value:
-                walk(v)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
+        if tier is not None:  # the innermost object with a tier decides
+            inside = (tier != phrasings.TRAIN) == heldout
+        if isinstance(value, str):
+            if inside:
+                out.append(value.lower())
+        elif isinstance(value, tuple | list | dict):
+            for v in value.values() if isinstance(value, dict) else value:
+                visit(v, inside)
         elif dataclasses.is_dataclass(value):
             for f in dataclasses.fields(value):
-                walk(getattr(value, f.name))
+                visit(getattr(value, f.name), inside)
 
     for name in dir(phrasings):
         if name.isupper():
-            walk(getattr(phrasings, name))
+            visit(getattr(phrasings, name), inside=False)
     return out
 
 
