@@ -149,6 +149,23 @@ def test_chat_completions_whole_and_streamed_agree(client):
     assert "".join(d.get("content", "") for d in deltas) == message["content"]
     assert "".join(d.get("reasoning_content", "") for d in deltas) == message["reasoning_content"]
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    # usage: the question's tokens and the whole stream's, in both forms
+    counts = whole["usage"]
+    assert counts["prompt_tokens"] > 5 and counts["completion_tokens"] > len(
+        message["content"].split()
+    )
+    assert counts["total_tokens"] == counts["prompt_tokens"] + counts["completion_tokens"]
+    asked = request | {"stream": True, "stream_options": {"include_usage": True}}
+    with client.stream("POST", "/v1/chat/completions", json=asked) as reply:
+        last = json.loads([line for line in reply.iter_lines() if line][-2][6:])
+    assert last["choices"] == [] and last["usage"] == counts
+
+
+def test_chat_completions_cut_at_max_tokens_say_length(client):
+    request = {"messages": [{"role": "user", "content": "What is 48 times 7?"}], "max_tokens": 6}
+    whole = client.post("/v1/chat/completions", json=request).json()
+    assert whole["choices"][0]["finish_reason"] == "length"
+    assert whole["usage"]["completion_tokens"] == 6
 
 
 # ---- bad input: an error event each, and the session goes on -------------------------------

@@ -47,6 +47,8 @@ class Generation:
     forced_tokens: int
     forward_passes: int
     problems: list[str] = field(default_factory=list)
+    prompt_tokens: int = 0  # what the Thinker read first: question tokens, or audio frames
+    stopped: bool = True  # the stream ended itself; False: cut at max_new_tokens
 
     def to_dict(self) -> dict:
         from dataclasses import asdict
@@ -206,11 +208,13 @@ class Engine:
         past = logits = None
         forced = passes = 0
         if audio is not None:  # prefill from embeddings; generated ids follow as usual
-            logits, past = self._forward_embeds(self._audio_embeds(audio))
+            embeds = self._audio_embeds(audio)
+            logits, past = self._forward_embeds(embeds)
             passes += 1
-            prompt = []
+            prompt, prompt_tokens = [], len(embeds)
         else:
             prompt = encode_prompt(question, self.pieces)
+            prompt_tokens = len(prompt)
         pending: list[int] = list(prompt)
         # the spoken piece each pending id carries (None for the rest): whose state to hand over
         pending_spoken: list[str | None] = [None] * len(pending)
@@ -220,6 +224,7 @@ class Engine:
         mode = None
         first_spoken_at = first_spoken_time = None
         slot = next(plan)
+        stopped = False
         while len(stream) < max_new_tokens:
             if isinstance(slot, Force) or (queued and isinstance(slot, Free) and mode == THINK):
                 token_id = (
@@ -258,6 +263,7 @@ class Engine:
             try:
                 slot = plan.send(token)
             except StopIteration:
+                stopped = True
                 break
         if want_states and any(pending_spoken):
             self._feed(pending, pending_spoken, past, on_spoken_state)
@@ -277,6 +283,8 @@ class Engine:
             forced_tokens=forced,
             forward_passes=passes,
             problems=parsed.problems,
+            prompt_tokens=prompt_tokens,
+            stopped=stopped,
         )
 
     def _forward(self, ids: list[int], past, states: bool = False):

@@ -180,8 +180,11 @@ def create_app(config: ServeConfig | None = None, reasoner=None, talker=None) ->
             raise BadRequest(str(exc), 400, "bad_question") from None
         reply = _Completion(model, data.get("model"))
         if data.get("stream"):
+            stream_options = data.get("stream_options")
+            with_usage = isinstance(stream_options, dict) and stream_options.get("include_usage")
             return StreamingResponse(
-                reply.sse(worker.think(question, **options)), media_type="text/event-stream"
+                reply.sse(worker.think(question, **options), with_usage=bool(with_usage)),
+                media_type="text/event-stream",
             )
         generation = None
         async for kind, value in worker.think(question, **options):
@@ -298,6 +301,13 @@ def _last_user_text(messages) -> str:
     raise BadRequest('"messages" has no message with role "user"')
 
 
+def usage(generation) -> dict:
+    """OpenAI's token counts; the completion is the whole stream, reasoning and markers too."""
+    prompt, completion = generation.prompt_tokens, len(generation.stream)
+    return {"prompt_tokens": prompt, "completion_tokens": completion,
+            "total_tokens": prompt + completion}  # fmt: skip
+
+
 class _Completion:
     """OpenAI chat.completion objects: the spoken stream is the content, the silent
     reasoning goes in `reasoning_content` (the field other reasoning servers use)."""
@@ -317,18 +327,29 @@ class _Completion:
         }
         return f"data: {json.dumps(body)}\n\n"
 
-    async def sse(self, events):
+    async def sse(self, events, with_usage: bool = False):
         yield self._chunk({"role": "assistant", "content": ""})
+        generation = None
         try:
             async for kind, value in events:
                 if kind == "spoken":
                     yield self._chunk({"content": value})
                 elif kind == "reasoning":
                     yield self._chunk({"reasoning_content": value})
+                elif kind == "done":
+                    generation = value
         except ValueError as exc:  # the stream has started: report in-band, then end
             yield f"data: {json.dumps({'error': {'message': str(exc).splitlines()[0]}})}\n\n"
-        yield self._chunk({}, "stop")
+        cut = generation is not None and not generation.stopped
+        yield self._chunk({}, "length" if cut else "stop")
+        if with_usage and generation is not None:  # OpenAI's last chunk: no choices, the counts
+            yield self._chunk_usage(usage(generation))
         yield "data: [DONE]\n\n"
+
+    def _chunk_usage(self, counts: dict) -> str:
+        body = {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
+                "model": self.model, "choices": [], "usage": counts}  # fmt: skip
+        return f"data: {json.dumps(body)}\n\n"
 
     def whole(self, generation) -> dict:
         return {
@@ -344,9 +365,10 @@ class _Completion:
                         "content": generation.spoken_text,
                         "reasoning_content": generation.reasoning_text,
                     },
-                    "finish_reason": "stop",
+                    "finish_reason": "stop" if generation.stopped else "length",
                 }
             ],
+            "usage": usage(generation),
         }
 
 
