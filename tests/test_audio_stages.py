@@ -60,9 +60,11 @@ def _run(args: list[str], env_extra: dict | None = None) -> subprocess.Completed
     )
 
 
-def _stage_config(tmp: Path, stage: str, data: Path, init_from: Path, out: Path, **extra) -> Path:
-    """The shipped stage config, cut to a few steps on the tiny slice."""
-    config = yaml.safe_load((CONFIGS / f"{stage}.yaml").read_text())
+def _stage_config(
+    tmp: Path, stage: str, data: Path, init_from: Path, out: Path, preset: str = "tiny", **extra
+) -> Path:
+    """The shipped stage config of a preset, cut to a few steps on the tiny slice."""
+    config = yaml.safe_load((CONFIGS.parent / preset / f"{stage}.yaml").read_text())
     config |= dict(
         data=str(data),
         init_from=str(init_from),
@@ -78,8 +80,10 @@ def _stage_config(tmp: Path, stage: str, data: Path, init_from: Path, out: Path,
     config["audio"] = (
         config["audio"] | {"train_thinker_after": 2} if stage == "stage1" else config["audio"]
     )
+    if preset != "tiny":  # the bundled Whisper tiny.en stands in for the preset's encoder
+        config["audio"] = config["audio"] | {"encoder": ""}
     config |= extra
-    path = tmp / f"{stage}.yaml"
+    path = tmp / f"{preset}-{stage}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
 
@@ -242,6 +246,35 @@ def test_eval_heldout_audio_e2e_and_cascade(chain, tmp_path):
     assert cascade["pipeline"] == "cascade" and cascade["n"] == CLIPS_PER_SPLIT
     assert [i["id"] for i in cascade["items"]] == [i["id"] for i in result["items"]]
     assert all(i["transcript"] for i in cascade["items"])
+
+
+@pytest.mark.parametrize("preset", ["tiny", "full"])
+def test_every_stage_of_a_preset_hears_with_one_encoder(preset):
+    """Stages 2 and 4 load the adapter stage 1 trained: one encoder, crop and pooling for all."""
+    audio = [yaml.safe_load((CONFIGS.parent / preset / f"stage{s}.yaml").read_text())["audio"]
+             for s in (1, 2, 4)]  # fmt: skip
+    for key, default in (("encoder", ""), ("crop", True)):
+        assert len({a.get(key, default) for a in audio}) == 1, key
+    assert audio[0]["mix"] == {"transcribe": 1.0} and audio[0]["train_thinker_after"] > 0
+
+
+def test_the_full_preset_audio_stages_train_with_tiny_shapes(chain, tmp_path, capsys):
+    """configs/full/stage{1,2,4}.yaml as a GPU run would use them, on the tiny slice and model."""
+    previous = chain["tmp"] / "s3" / "final"
+    for stage in ("stage1", "stage2", "stage4"):
+        out = chain["tmp"] / f"full-{stage}"
+        config = _stage_config(chain["tmp"], stage, chain["data"], previous, out, preset="full",
+                               grad_accum=1, max_len=1024, device="cpu")  # fmt: skip
+        assert main(["train", "--config", str(config), "--quiet"]) == 0
+        previous = out / "final"
+    meta = json.loads((previous / "omni_reasoner.json").read_text())
+    assert meta["stage"] == "acoustic_tis" and meta["schedule"] == "interleave:2:8"
+    assert meta["audio"]["encoder"] == "whisper-tiny.en"
+    wav = _a_test_clip(chain, tmp_path)
+    capsys.readouterr()
+    assert main(["ask", "--audio", str(wav), "--model", str(previous), "--json",
+                 "--max-new-tokens", "8"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["pipeline"] == "e2e"
 
 
 def test_the_ttfa_benchmark_hears_spoken_questions(chain, capsys):
