@@ -279,12 +279,7 @@ def test_the_full_preset_audio_stages_train_with_tiny_shapes(chain, tmp_path, ca
 
 def test_the_ttfa_benchmark_hears_spoken_questions(chain, capsys):
     """benchmarks/speech_latency.py --audio: held-out-voice clips, hearing inside TTFA."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "speech_latency.py"
-    spec = importlib.util.spec_from_file_location("speech_latency", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _benchmark("speech_latency")
     common = ["--data", str(chain["data"]), "--n", "2", "--repeats", "1", "--talker", "espeak",
               "--max-new-tokens", "120", "--schedule", "interleave:2:8+nopad"]  # fmt: skip
     assert bench.main([*common, "--audio", "cascade"]) == 0  # the shipped text default
@@ -299,6 +294,35 @@ def test_the_ttfa_benchmark_hears_spoken_questions(chain, capsys):
     # the tiny e2e checkpoint runs through the same benchmark (what it says is not checked)
     assert bench.main([*common, "--audio", "e2e", "--model", str(chain["final"])]) == 0
     assert "spoken (test voices, e2e)" in capsys.readouterr().out
+
+
+def _benchmark(name: str):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_hearing_benchmark_compares_transcripts_with_what_was_said(chain, tmp_path, capsys):
+    bench = _benchmark("hearing")
+    assert bench.word_errors("Add nine to forty-two.", "add nine to forty two") == (0, 5)
+    assert bench.word_errors("a b c d", "a x c") == (2, 4)  # one substitution, one deletion
+    out = tmp_path / "hearing.json"
+    args = ["--model", str(chain["final"]), "--data", str(chain["data"]), "--json", str(out),
+            "--max-new-tokens", "12"]  # fmt: skip
+    assert bench.main(args) == 0
+    table = capsys.readouterr().out
+    assert f"{CLIPS_PER_SPLIT} clips" in table and "e2e numbers" in table and "whisper WER" in table
+    items = json.loads(out.read_text())["items"]
+    assert len(items) == CLIPS_PER_SPLIT
+    for item in items:
+        for name in ("e2e", "whisper"):
+            assert set(item[name]) == {"transcript", "numbers_ok", "word_errors"}
+    # Whisper hears clean espeak clips of short questions: most keep every number
+    assert sum(item["whisper"]["numbers_ok"] for item in items) >= CLIPS_PER_SPLIT // 2
 
 
 def test_bad_audio_stage_configs_are_one_line(tmp_path, chain, capsys):
