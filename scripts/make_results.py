@@ -191,11 +191,20 @@ def main() -> None:
         for r in report["results"]:
             r["set"] = set_label(report, r["set"])
         meta = report.get("model_meta", {})
+        trained = f"trained on `{meta.get('data')}` for {meta.get('step')} steps ({meta.get('examples_seen')} problems seen)"
+        config_path = default_eval.parent / "train_config.json"
+        config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+        if config.get("init_from"):  # a fine-tune: say from what, and how
+            trained = (
+                f"fine-tuned from `{config['init_from']}` (then the stage-3 model, learning curve below) "
+                f"on `{meta.get('data')}` for {meta.get('step')} steps ({meta.get('examples_seen')} problems "
+                f"seen) with `question_noise: {config.get('question_noise', 0)}`"
+            )
         lines += [
             "## The embedded default model",
             "",
             f"Schedule `{meta.get('schedule')}`, trace style `{meta.get('trace_style')}`, {meta.get('parameters', 0) / 1e6:.2f} M parameters, "
-            f"trained on `{meta.get('data')}` for {meta.get('step')} steps ({meta.get('examples_seen')} problems seen). "
+            f"{trained}. "
             f"Questions given in their spoken form (`{report.get('question_form')}`); greedy decoding; one run.",
             "",
             HEADER,
@@ -205,7 +214,7 @@ def main() -> None:
         curve = learning_curve(Path(args.run) / "log.jsonl")
         if curve:
             lines += [
-                "Learning curve (accuracy on `valid`, 25 items per category, vs training problems seen): "
+                f"Learning curve of `{args.run}` (accuracy on `valid`, 25 items per category, vs training problems seen): "
                 + ", ".join(f"{n}: {pct(a)}%" for n, a in curve),
                 "",
             ]
