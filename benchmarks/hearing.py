@@ -6,7 +6,7 @@ Stage 1 teaches the Thinker to write down what it heard (the `<transcribe>` task
 later stages keep some of it. Asked that task on each clip of a split (default `test`: voices
 training never heard), its transcript is compared with what was said: all numbers heard
 (counted as the data builder's round trip counts them: values, so "one hundred five" and
-"105" agree) and the word error rate. Whisper tiny.en (the cascade's recogniser, primed the
+"105" agree) and the word error rate (digits spelled out first). Whisper tiny.en (the cascade's recogniser, primed the
 same way) transcribes the same clips. Where the e2e model loses answers that the cascade
 keeps, this says whether it misheard the numbers or misread a question it heard.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from collections import defaultdict
@@ -23,19 +22,12 @@ from collections import defaultdict
 import torch
 
 
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower().replace("-", " "))
-
-
 def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
-    """(edit distance in words, reference length)."""
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1], len(ref)
+    """(edit distance in words, reference length), numbers in digits or words alike."""
+    from omni_reasoner.eval.wer import normalized_words, word_edits
+
+    ref = normalized_words(reference)
+    return word_edits(ref, normalized_words(hypothesis))[0], len(ref)
 
 
 @torch.inference_mode()
