@@ -308,6 +308,10 @@ def usage(generation) -> dict:
             "total_tokens": prompt + completion}  # fmt: skip
 
 
+def finish_reason(generation) -> str:
+    return "stop" if generation.stopped else "length"
+
+
 class _Completion:
     """OpenAI chat.completion objects: the spoken stream is the content, the silent
     reasoning goes in `reasoning_content` (the field other reasoning servers use)."""
@@ -317,15 +321,18 @@ class _Completion:
         self.created = int(time.time())
         self.model = asked_model if isinstance(asked_model, str) and asked_model else model
 
-    def _chunk(self, delta: dict, finish: str | None = None) -> str:
+    def _event(self, **fields) -> str:
         body = {
             "id": self.id,
             "object": "chat.completion.chunk",
             "created": self.created,
             "model": self.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **fields,
         }
         return f"data: {json.dumps(body)}\n\n"
+
+    def _chunk(self, delta: dict, finish: str | None = None) -> str:
+        return self._event(choices=[{"index": 0, "delta": delta, "finish_reason": finish}])
 
     async def sse(self, events, with_usage: bool = False):
         yield self._chunk({"role": "assistant", "content": ""})
@@ -340,16 +347,10 @@ class _Completion:
                     generation = value
         except ValueError as exc:  # the stream has started: report in-band, then end
             yield f"data: {json.dumps({'error': {'message': str(exc).splitlines()[0]}})}\n\n"
-        cut = generation is not None and not generation.stopped
-        yield self._chunk({}, "length" if cut else "stop")
+        yield self._chunk({}, "stop" if generation is None else finish_reason(generation))
         if with_usage and generation is not None:  # OpenAI's last chunk: no choices, the counts
-            yield self._chunk_usage(usage(generation))
+            yield self._event(choices=[], usage=usage(generation))
         yield "data: [DONE]\n\n"
-
-    def _chunk_usage(self, counts: dict) -> str:
-        body = {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
-                "model": self.model, "choices": [], "usage": counts}  # fmt: skip
-        return f"data: {json.dumps(body)}\n\n"
 
     def whole(self, generation) -> dict:
         return {
@@ -365,7 +366,7 @@ class _Completion:
                         "content": generation.spoken_text,
                         "reasoning_content": generation.reasoning_text,
                     },
-                    "finish_reason": "stop" if generation.stopped else "length",
+                    "finish_reason": finish_reason(generation),
                 }
             ],
             "usage": usage(generation),
