@@ -66,11 +66,15 @@ function connect() {
   };
 }
 
+// when the last message left: an answer's clock starts here, not after the page updates
+let lastSentAt = 0;
+
 function send(message) {
   if (!ws || ws.readyState !== WebSocket.OPEN) {
     say('Not connected to the server yet.', true);
     return false;
   }
+  lastSentAt = performance.now();
   ws.send(typeof message === 'string' ? message : JSON.stringify(message));
   return true;
 }
@@ -116,7 +120,7 @@ function onEvent(event) {
 }
 
 function begin(kind, label) {
-  current = { kind, label, spoken: '', reasoning: '', sentAt: performance.now(), ttfa: null };
+  current = { kind, label, spoken: '', reasoning: '', sentAt: lastSentAt, ttfa: null };
   $('spoken').textContent = '';
   $('reasoning').textContent = '';
   $('heard').textContent = label ? `(you asked: ${label})` : '';
