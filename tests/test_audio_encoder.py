@@ -117,10 +117,20 @@ def test_the_encoder_stays_frozen_and_in_eval_mode(encoder):
 # ---- adapter -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("pool", ["stack", "mean"])
-def test_adapter_pools_k_frames_into_one_token(encoder, pool):
+def _wake_layers(adapter: AudioAdapter) -> AudioAdapter:
+    """Random weights where a fresh adapter's layers have zeros, so the layers do something."""
+    with torch.no_grad():
+        for layer in adapter.layers:
+            for linear in (layer.self_attn.out_proj, layer.linear2):
+                linear.weight.normal_(0, 0.2)
+    return adapter
+
+
+@pytest.mark.parametrize(("pool", "layers"), [("stack", 0), ("mean", 0), ("stack", 2)])
+def test_adapter_pools_k_frames_into_one_token(encoder, pool, layers):
     torch.manual_seed(0)
-    adapter = AudioAdapter(AdapterConfig(encoder_dim=32, thinker_dim=48, k=4, pool=pool))
+    config = AdapterConfig(encoder_dim=32, thinker_dim=48, k=4, pool=pool, layers=layers)
+    adapter = _wake_layers(AudioAdapter(config)).eval()
     frames = encoder.encode(CLIPS)
     out, mask = adapter(frames.hidden, frames.mask)
     assert out.shape == (3, 25, 48)  # 100 frames / 4
@@ -132,7 +142,26 @@ def test_adapter_pools_k_frames_into_one_token(encoder, pool):
     assert alone_mask.all()
 
 
+def test_fresh_adapter_layers_start_as_the_identity(encoder):
+    torch.manual_seed(0)
+    mlp = AudioAdapter(AdapterConfig(encoder_dim=32, thinker_dim=48))
+    deeper = AudioAdapter(AdapterConfig(encoder_dim=32, thinker_dim=48, layers=2))
+    deeper.proj.load_state_dict(mlp.proj.state_dict())
+    frames = encoder.encode(CLIPS)
+    torch.testing.assert_close(
+        deeper(frames.hidden, frames.mask)[0], mlp(frames.hidden, frames.mask)[0]
+    )
+    _wake_layers(deeper)
+    assert not torch.allclose(
+        deeper(frames.hidden, frames.mask)[0], mlp(frames.hidden, frames.mask)[0]
+    )
+
+
 def test_adapter_config_errors_are_one_line():
+    with pytest.raises(AdapterError, match="layers must be an integer >= 0"):
+        AdapterConfig(layers=-1)
+    with pytest.raises(AdapterError, match=r"heads \(5\) must divide thinker_dim \(256\)"):
+        AdapterConfig(layers=1, heads=5)
     with pytest.raises(AdapterError, match="pool 'max'"):
         AdapterConfig(pool="max")
     with pytest.raises(AdapterError, match="k must be"):
@@ -143,7 +172,8 @@ def test_adapter_config_errors_are_one_line():
 
 def test_adapter_saves_and_loads_beside_a_checkpoint(tmp_path):
     torch.manual_seed(1)
-    adapter = AudioAdapter(AdapterConfig(encoder_dim=32, thinker_dim=16, k=2, pool="mean"))
+    config = AdapterConfig(encoder_dim=32, thinker_dim=16, k=2, pool="mean", layers=1, heads=2)
+    adapter = _wake_layers(AudioAdapter(config)).eval()
     save_adapter(adapter, tmp_path)
     loaded = load_adapter(tmp_path)
     assert loaded.config == adapter.config

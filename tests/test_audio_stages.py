@@ -160,6 +160,23 @@ def test_stage1_trains_the_adapter_alone_first(chain):
     assert not all(torch.equal(adapter_frozen[k], adapter_after[k]) for k in adapter_after)
 
 
+def test_stage1_can_start_a_transformer_adapter_and_train_its_layers(chain):
+    from safetensors.torch import load_file
+
+    tmp = chain["tmp"]
+    config = _stage_config(tmp, "stage1", chain["data"], tmp / "s3" / "final", tmp / "layers",
+                           max_steps=2)  # fmt: skip
+    data = yaml.safe_load(config.read_text())
+    config.write_text(yaml.safe_dump(data | {"audio": data["audio"] | {"layers": 1}}))
+    assert main(["train", "--config", str(config), "--quiet"]) == 0
+    final = tmp / "layers" / "final"
+    assert json.loads((final / "adapter_config.json").read_text())["layers"] == 1
+    weights = load_file(final / "adapter.safetensors")
+    assert weights["layers.0.linear2.weight"].abs().sum() > 0  # started at zero, now trained
+    meta = json.loads((final / "omni_reasoner.json").read_text())
+    assert meta["audio"]["adapter"]["layers"] == 1
+
+
 def test_an_audio_stage_resumes_after_a_kill_exactly(chain):
     from safetensors.torch import load_file
 
@@ -334,6 +351,7 @@ def test_bad_audio_stage_configs_are_one_line(tmp_path, chain, capsys):
     for change, needle in (
         ({"mix": {"speech": 1.0}}, "audio.mix kind 'speech'"),
         ({"colour": 1}, "unknown key(s) colour"),
+        ({"layers": -2}, "audio.layers must be an integer >= 0"),
     ):
         config.write_text(yaml.safe_dump(data | {"audio": data["audio"] | change}))
         assert main(["train", "--config", str(config), "--quiet"]) == 2

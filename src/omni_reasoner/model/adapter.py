@@ -8,6 +8,13 @@ can still learn an average, never the reverse -- at the price of a k-times wider
 layer (4 x 384 -> 256 is 0.4 M parameters for the tiny Thinker). 12.5 Hz keeps about four
 tokens per spoken word, the rate Qwen2-Audio-style models find enough for recognition,
 while the audio prompt stays short enough for a small context.
+
+`layers: N` adds N bidirectional transformer layers on the pooled tokens (at the Thinker's
+width), so the adapter can read a word across several tokens before the Thinker sees it:
+with the MLP alone, a frozen tiny Thinker did not learn to transcribe (stage 1's
+adapter-only steps stayed near loss 5.3, docs/audio-second-pass). Each layer's output
+projections start at zero, so a fresh adapter starts out as its MLP and the layers grow
+in from there.
 """
 
 from __future__ import annotations
@@ -36,13 +43,21 @@ class AdapterConfig:
     k: int = 4  # encoder frames per token: 50 Hz / 4 = 12.5 Hz
     pool: str = "stack"  # "stack" (concatenate k frames) or "mean"
     hidden_dim: int = 0  # the MLP's middle width; 0 means thinker_dim
+    layers: int = 0  # transformer layers on the pooled tokens; 0 = the MLP alone
+    heads: int = 4  # attention heads of those layers
 
     def __post_init__(self):
         if self.pool not in POOLS:
             raise AdapterError(f"adapter pool {self.pool!r} is not one of: {', '.join(POOLS)}")
-        for name in ("encoder_dim", "thinker_dim", "k"):
+        for name in ("encoder_dim", "thinker_dim", "k", "heads"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise AdapterError(f"adapter {name} must be a positive integer")
+        if not isinstance(self.layers, int) or self.layers < 0:
+            raise AdapterError("adapter layers must be an integer >= 0")
+        if self.layers and self.thinker_dim % self.heads:
+            raise AdapterError(
+                f"adapter heads ({self.heads}) must divide thinker_dim ({self.thinker_dim})"
+            )
 
     @classmethod
     def from_dict(cls, data: dict) -> AdapterConfig:
@@ -62,6 +77,22 @@ class AudioAdapter(nn.Module):
         self.proj = nn.Sequential(
             nn.Linear(width, hidden), nn.GELU(), nn.Linear(hidden, config.thinker_dim)
         )
+        self.layers = nn.ModuleList(
+            nn.TransformerEncoderLayer(
+                config.thinker_dim,
+                config.heads,
+                dim_feedforward=4 * config.thinker_dim,
+                dropout=0.0,
+                activation="gelu",
+                batch_first=True,
+                norm_first=True,
+            )
+            for _ in range(config.layers)
+        )
+        for layer in self.layers:  # start as the identity: residual outputs at zero
+            for linear in (layer.self_attn.out_proj, layer.linear2):
+                nn.init.zeros_(linear.weight)
+                nn.init.zeros_(linear.bias)
 
     def tokens_for(self, frames: torch.Tensor) -> torch.Tensor:
         """Adapter tokens for clips of `frames` encoder frames (a partial group counts)."""
@@ -89,7 +120,10 @@ class AudioAdapter(nn.Module):
             counts = mask.reshape(b, n, k).sum(-1, keepdim=True).clamp(min=1)
             pooled = groups.sum(2) / counts.to(hidden.dtype)
         token_mask = mask.reshape(b, n, k).any(-1)
-        out = self.proj(pooled) * token_mask[..., None].to(pooled.dtype)
+        out = self.proj(pooled)
+        for layer in self.layers:  # padded tokens are keys no one attends to
+            out = layer(out, src_key_padding_mask=~token_mask)
+        out = out * token_mask[..., None].to(out.dtype)
         return out, token_mask
 
 

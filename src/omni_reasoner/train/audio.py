@@ -93,6 +93,7 @@ class AudioStage:
         else:
             adapter_config = {"k": self.audio.k, "pool": self.audio.pool}
             adapter_config["hidden_dim"] = self.audio.hidden_dim
+            adapter_config["layers"] = self.audio.layers
             adapter = new_adapter(adapter_config, self.encoder.dim, hidden)
         if (adapter.config.encoder_dim, adapter.config.thinker_dim) != (self.encoder.dim, hidden):
             raise AdapterError(

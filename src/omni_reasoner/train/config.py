@@ -32,9 +32,12 @@ class AudioTrainConfig:
     encoder: str = ""  # a converted Whisper directory; "" = the bundled Whisper tiny.en
     crop: bool = True  # encode each clip at its own length (not Whisper's 30 s window)
     cache: str = ""  # encoder-frame cache directory; "" = DATA/encoder-cache
-    k: int = 4  # adapter: encoder frames stacked per Thinker token (50 Hz / 4 = 12.5 Hz)
+    # The adapter's shape; used only when init_from has no adapter yet (stage 1): later
+    # stages train the adapter they start from.
+    k: int = 4  # encoder frames stacked per Thinker token (50 Hz / 4 = 12.5 Hz)
     pool: str = "stack"
     hidden_dim: int = 0
+    layers: int = 0  # transformer layers on the pooled tokens (0 = the MLP alone)
 
 
 @dataclass
@@ -102,6 +105,10 @@ class TrainConfig:
             need(bool(self.init_from), "an audio stage starts from a checkpoint: set init_from")
             need(self.audio.train_thinker_after >= 0, "audio.train_thinker_after must be >= 0")
             need(self.audio.limit >= 0, "audio.limit must be >= 0")
+            need(
+                isinstance(self.audio.layers, int) and self.audio.layers >= 0,
+                "audio.layers must be an integer >= 0",
+            )
         return self
 
     def to_dict(self) -> dict:
