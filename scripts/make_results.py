@@ -1,6 +1,6 @@
 """Regenerate docs/results.md from the study's and the default model's eval JSON files.
 
-    .venv/bin/python scripts/make_results.py [--study runs/study] [--default src/omni_reasoner/checkpoints/default]
+    .venv/bin/python scripts/make_results.py [--study docs/study ...] [--default src/omni_reasoner/checkpoints/default]
 
 Every number in the page comes from those files; nothing is typed in by hand.
 """
@@ -40,6 +40,7 @@ COLUMNS = [
     "tokens before 1st spoken (median)", "time to 1st spoken s (median, batch 1)", "total s (median)", "drift",
 ]  # fmt: skip
 HEADER = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS)
+STUDIES = ["docs/study", "docs/study-51k"]  # 22,400 and 51,200 training problems per run
 
 
 def learning_curve(log: Path) -> list[tuple[int, float]]:
@@ -66,17 +67,18 @@ def set_label(report: dict, split: str) -> str:
     return "heldout_phrasing" if tier == "test" else "valid_phrasing (dev tier)"
 
 
-def study_section(study: Path, out_dir: Path) -> list[str]:
-    """One table per dataset (trace style): every schedule side by side, then what it says."""
-    runs = sorted(study.glob("*/eval.json")) if study.is_dir() else []
-    if not runs:
+def study_section(studies: list[Path], out_dir: Path) -> list[str]:
+    """One table per study folder and dataset (trace style): every schedule side by side at
+    that folder's budget, then what it says."""
+    by_study: dict[tuple[Path, str], list[dict]] = {}
+    for study in studies:
+        for path in sorted(study.glob("*/eval.json")) if study.is_dir() else []:
+            report = json.loads(path.read_text())
+            report["_dir"] = str(path.parent)
+            report["_curve"] = learning_curve(path.parent / "log.jsonl")
+            by_study.setdefault((study, report["data"]), []).append(report)
+    if not by_study:
         return []
-    reports = []
-    for path in runs:
-        report = json.loads(path.read_text())
-        report["_dir"] = str(path.parent)
-        report["_curve"] = learning_curve(path.parent / "log.jsonl")
-        reports.append(report)
     lines = [
         "## The schedule study (equal data, model and budget)",
         "",
@@ -86,10 +88,7 @@ def study_section(study: Path, out_dir: Path) -> list[str]:
         "latency medians over 10 items at batch 1 on this 2-core CPU.",
         "",
     ]
-    by_data: dict[str, list[dict]] = {}
-    for report in reports:
-        by_data.setdefault(report["data"], []).append(report)
-    for data, group in by_data.items():
+    for (study, data), group in by_study.items():
         meta = group[0].get("model_meta", {})
         budget = max((n for r in group for n, _ in r["_curve"]), default=meta.get("examples_seen"))
         lines += [
@@ -107,7 +106,7 @@ def study_section(study: Path, out_dir: Path) -> list[str]:
             points = ", ".join(f"{n}: {pct(a)}%" for n, a in report["_curve"])
             lines.append(f"- `{report['results'][0]['schedule']}`: {points}")
         lines.append("")
-        plot = out_dir / f"study-{Path(data).name}.png"
+        plot = out_dir / f"{study.name}-{Path(data).name}.png"
         plot_study(group, plot)
         lines += [f"![accuracy vs time to first spoken token]({plot.name})", ""]
     return lines
@@ -169,8 +168,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--study",
-        default="docs/study",
-        help="eval.json + log.jsonl per run (copied from runs/study)",
+        action="append",
+        help="a folder of eval.json + log.jsonl per run, copied there by scripts/study.py "
+        f"--publish; repeatable (default: {', '.join(STUDIES)})",
     )
     parser.add_argument("--default", default="src/omni_reasoner/checkpoints/default")
     parser.add_argument(
@@ -218,7 +218,7 @@ def main() -> None:
                 + ", ".join(f"{n}: {pct(a)}%" for n, a in curve),
                 "",
             ]
-    lines += study_section(Path(args.study), Path(args.out).parent)
+    lines += study_section([Path(s) for s in args.study or STUDIES], Path(args.out).parent)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}")

@@ -84,3 +84,27 @@ def test_study_tables_findings_and_plot(tmp_path: Path) -> None:
     assert "`answer-only` on arithmetic_long: 50.0%; more than 5 points above it: none" in page
     assert "11200: 10.0%, 22400: 40.0%" in page
     assert (out.parent / "study-study-calc.png").stat().st_size > 1000
+
+
+def test_each_study_folder_gets_its_own_table_at_its_own_budget(tmp_path: Path) -> None:
+    """Two studies of the same dataset at two budgets are never mixed into one table."""
+    small, large = tmp_path / "study", tmp_path / "study-big"
+    for study, accuracy in ((small, 0.2), (large, 0.8)):
+        for schedule in ("think-first", "interleave:2:8"):
+            result = _result(schedule, "test", accuracy, 0.01, {})
+            _run(study, f"a--{schedule.replace(':', '_')}", schedule, [result], tier="test")
+    lines = [{"examples_seen": n, "eval": {"accuracy": 0.7}} for n in (25600, 51200)]
+    for run in large.iterdir():
+        (run / "log.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    out = tmp_path / "docs" / "results.md"
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts/make_results.py"), "--study", str(small),
+         "--study", str(large), "--default", str(tmp_path / "none"), "--out", str(out)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    page = out.read_text()
+    assert "calculator`, 22400 training problems per run" in page
+    assert "calculator`, 51200 training problems per run" in page
+    assert page.count("| test | `think-first` | 200 |") == 2
+    assert page.index("**20.0**") < page.index("**80.0**")  # each table holds its own runs
+    assert (out.parent / "study-big-study-calc.png").is_file()
