@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import threading
 import wave
 
 import numpy as np
@@ -80,6 +81,20 @@ def test_a_decimal_point_is_not_a_phrase_end():
         "Yes,",
         "the price is 7.5 dollars.",
     ]
+
+
+def test_a_pause_ends_a_word_that_ends_in_a_mark_after_a_letter():
+    policy = PhrasePolicy()
+    assert policy.feed("So") == [] and policy.feed(",") == []
+    assert policy.pause() == ["So,"]  # the stream stopped for reasoning: "So," is complete
+    assert policy.pause() == []
+    assert policy.feed(" the price is 7") == [] and policy.feed(".") == []
+    assert policy.pause() == []  # "7." may still become "7.5"
+    assert policy.feed("5 dollars") == [] and policy.feed(".") == []
+    assert policy.pause() == ["the price is 7.5 dollars."]
+    assert policy.feed(" When it") == [] and policy.feed(",") == []
+    assert policy.pause() == []  # a clause mark cuts a later phrase only at 4 words
+    assert policy.flush() == ["When it,"]
 
 
 def test_bad_budgets_are_refused():
@@ -163,6 +178,42 @@ def test_a_spoken_answer_streams_chunks_and_never_voices_reasoning(reasoner, bac
     assert all(
         c.sample_rate == talker.sample_rate and c.samples.dtype == np.float32 for c in chunks
     )
+
+
+class ScriptedReasoner:
+    """Says "So," and then reasons until the Talker has been handed "So," (or 10 s pass)."""
+
+    meta: dict = {}
+
+    def __init__(self):
+        self.first_phrase_voiced = threading.Event()
+        self.waited_for_it: bool | None = None
+
+    def ask(self, question, on_spoken, on_reasoning, **kwargs):
+        on_spoken("So")
+        on_spoken(",")
+        on_reasoning("<<")
+        self.waited_for_it = self.first_phrase_voiced.wait(timeout=10)
+        on_reasoning("12-5=7>>")
+        for piece in (" it", " is", " seven", "."):
+            on_spoken(piece)
+        return "the generation"
+
+
+def test_a_word_spoken_before_reasoning_is_voiced_while_the_thinker_reasons():
+    reasoner = ScriptedReasoner()
+
+    class SignallingTalker:
+        name, sample_rate = "scripted", 16000
+
+        def synthesize(self, text):
+            if text == "So,":
+                reasoner.first_phrase_voiced.set()
+            return np.zeros(160, dtype=np.float32)
+
+    result, chunks = speak(reasoner, QUESTION, SignallingTalker())
+    assert reasoner.waited_for_it is True  # voiced before any later spoken piece existed
+    assert result.phrases == ["So,", "it is seven."] and len(chunks) == 2
 
 
 def test_a_consumer_can_stop_early_and_the_decoder_stops_too(reasoner, espeak):

@@ -7,7 +7,11 @@ which gives the voice whole clauses to phrase naturally while the Thinker decode
 
 A cut is only ever made at whitespace that has actually arrived: "7." may still become
 "7.5", so the policy waits for the next piece before it decides. Decisions depend on
-the text alone, never on how it was split into pieces.
+the text alone, never on how it was split into pieces. The one exception is `pause()`:
+the speaking engine calls it when the spoken stream stops for reasoning, and a word that
+ends in a punctuation mark right after a letter ("So,") is then taken as complete. Under
+`interleave:2:8` the first two spoken tokens are often such a word, and without the pause
+it would wait a whole reasoning cycle for the next spoken piece.
 """
 
 from __future__ import annotations
@@ -60,6 +64,18 @@ class PhrasePolicy:
                     continue
             i += 1
         return phrases
+
+    def pause(self) -> list[str]:
+        """The spoken stream paused (the Thinker reasons): cut after a finished word if the
+        policy would. Only a mark after a letter finishes a word: "7." may go on as "7.5"."""
+        text = self.pending
+        if len(text) < 2 or text[-1] not in SENTENCE_END + CLAUSE_END or not text[-2].isalpha():
+            return []
+        if not self._should_cut(text):
+            return []
+        self.pending = ""
+        self.emitted += 1
+        return [text.strip()]
 
     def flush(self) -> list[str]:
         """The stream ended: whatever is left is the last phrase."""

@@ -248,6 +248,8 @@ class SpeakingRun:
             arrived()
             if self.on_reasoning is not None:
                 self.on_reasoning(piece)
+            for phrase in self.policy.pause():  # "So," need not wait for the next spoken piece
+                phrases.put((phrase, time.perf_counter() - t0, pieces))
 
         try:
             question = self.question
