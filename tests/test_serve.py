@@ -383,3 +383,15 @@ def test_bad_settings_fail_in_one_line():
     assert main(["serve", "--concurrency", "queue", "--max-sessions", "0"]) == 2
     with pytest.raises(ValueError, match="concurrency"):
         ServeConfig(concurrency="batch").validate()
+
+
+def test_warm_up_teaches_the_phrase_cache_the_usual_openings(parts):
+    from omni_reasoner.model.talker import load_talker
+    from omni_reasoner.serve.app import warm_up
+
+    talker = load_talker("espeak")
+    warm_up(parts[0], talker)
+    assert len(talker) >= 30
+    before = talker.hits
+    talker.synthesize("So,")  # an answer's usual first phrase: no synthesis left to wait for
+    assert talker.hits == before + 1

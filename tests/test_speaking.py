@@ -17,7 +17,13 @@ from hypothesis import strategies as st
 
 from omni_reasoner.cli import main
 from omni_reasoner.format.tokens import EOS, SPECIAL_TOKENS
-from omni_reasoner.infer.phrases import PhrasePolicy, count_words, is_speakable, split_phrases
+from omni_reasoner.infer.phrases import (
+    PhrasePolicy,
+    count_words,
+    is_speakable,
+    opening_phrases,
+    split_phrases,
+)
 from omni_reasoner.infer.speaking import playback_stalls, speak, speak_answer, write_wav
 from omni_reasoner.model.talker import TalkerError, load_talker
 
@@ -95,6 +101,14 @@ def test_a_pause_ends_a_word_that_ends_in_a_mark_after_a_letter():
     assert policy.feed(" When it") == [] and policy.feed(",") == []
     assert policy.pause() == []  # a clause mark cuts a later phrase only at 4 words
     assert policy.flush() == ["When it,"]
+
+
+def test_opening_phrases_are_the_cuts_of_the_number_free_talk():
+    phrases = opening_phrases()
+    assert {"So,", "Hmm,", "Let me think"} <= set(phrases)
+    assert len(phrases) == len(set(phrases)) and all(is_speakable(p) for p in phrases)
+    assert not any(ch.isdigit() for p in phrases for ch in p)
+    assert "Let me" in opening_phrases(PhrasePolicy(first_words=2))
 
 
 def test_bad_budgets_are_refused():

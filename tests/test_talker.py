@@ -108,3 +108,51 @@ def test_espeak_falls_back_to_a_binary_on_path(monkeypatch, tmp_path):
     audio = talker.synthesize("one two three four")
     assert talker.sample_rate == 16000 and len(audio) == 16000
     assert audio.dtype == np.float32 and 0.2 < np.abs(audio).max() < 0.3
+
+
+# ---- the phrase cache ------------------------------------------------------------------------
+
+
+class CountingTalker:
+    name, sample_rate = "counting", 16000
+
+    def __init__(self):
+        self.calls: list[str] = []
+
+    def synthesize(self, text):
+        self.calls.append(text)
+        return np.full(100 * len(text), 0.1, dtype=np.float32)
+
+
+def test_the_phrase_cache_says_a_short_phrase_again_without_the_voice():
+    from omni_reasoner.model.talker.cache import PhraseCache
+
+    inner = CountingTalker()
+    cache = PhraseCache(inner, max_phrases=2, max_words=3)
+    assert (cache.name, cache.sample_rate) == ("counting", 16000)
+    first = cache.synthesize("So,")
+    again = cache.synthesize(" So, ")  # the same words: the same audio, no second take
+    np.testing.assert_array_equal(first, again)
+    assert inner.calls == ["So,"] and (cache.hits, cache.misses) == (1, 1)
+    with pytest.raises(ValueError, match="read-only"):
+        again[0] = 1.0  # shared by later answers: nobody may change it
+    long = "it should be seven apples."
+    cache.synthesize(long), cache.synthesize(long)
+    assert inner.calls.count(long) == 2  # content phrases are not kept
+    cache.synthesize("Hmm,"), cache.synthesize("Okay,")  # a third short phrase: "So," goes
+    cache.synthesize("So,")
+    assert inner.calls.count("So,") == 2 and len(cache) == 2
+    assert cache.warm(["Let me see", "", "this takes far too many words"]) == 2
+    assert inner.calls[-1] == "Let me see"
+    with pytest.raises(ValueError, match="at least 1"):
+        PhraseCache(inner, max_words=0)
+
+
+def test_text_voices_load_behind_a_phrase_cache_unless_asked_not_to():
+    from omni_reasoner.model.talker.cache import PhraseCache
+
+    cached = load_talker("espeak")
+    assert isinstance(cached, PhraseCache) and cached.name == "espeak"
+    cached.synthesize("Okay,"), cached.synthesize("Okay,")
+    assert cached.hits == 1
+    assert not isinstance(load_talker("espeak", phrase_cache=False), PhraseCache)

@@ -17,7 +17,7 @@ it would wait a whole reasoning cycle for the next spoken piece.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 SENTENCE_END = ".!?"
 CLAUSE_END = ",;:"
@@ -104,3 +104,17 @@ def split_phrases(pieces: Iterable[str], policy: PhrasePolicy | None = None) -> 
     policy = policy or PhrasePolicy()
     phrases = [phrase for piece in pieces for phrase in policy.feed(piece)]
     return phrases + policy.flush()
+
+
+def opening_phrases(policy: PhrasePolicy | None = None) -> list[str]:
+    """The phrases the training responses' number-free talk (lead-in fillers and openers) is
+    cut into: what a model trained on them opens with, so a Talker's phrase cache can learn
+    them before the first question."""
+    from omni_reasoner.data.responses import FILLERS, OPENERS
+
+    phrases: dict[str, None] = {}
+    for text in (*FILLERS, *OPENERS):
+        fresh = replace(policy) if policy else PhrasePolicy()  # same budgets, no state
+        for phrase in split_phrases([text], fresh):
+            phrases[phrase] = None
+    return list(phrases)

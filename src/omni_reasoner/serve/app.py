@@ -210,6 +210,10 @@ def warm_up(reasoner, talker) -> None:
         prepare(reasoner)
     reasoner.ask("What is one plus one?", max_new_tokens=12)
     talker.synthesize("Ready.")
+    if hasattr(talker, "warm"):  # a phrase cache: say the usual openings once now
+        from omni_reasoner.infer.phrases import opening_phrases
+
+        log.info("phrase cache: %d opening phrases ready", talker.warm(opening_phrases()))
 
 
 def _options(data: dict, names: tuple[str, ...]) -> dict:

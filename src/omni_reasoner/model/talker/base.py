@@ -37,9 +37,11 @@ def as_float_audio(samples: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.clip(samples.astype(np.float32).reshape(-1), -1.0, 1.0))
 
 
-def load_talker(name: str | None = None, **options) -> Talker:
+def load_talker(name: str | None = None, phrase_cache: bool = True, **options) -> Talker:
     """A Talker by name (`piper`, `espeak`, or `neural:PATH` for a neural talker checkpoint
-    on the Thinker's hidden states); unknown names fail with the valid choices."""
+    on the Thinker's hidden states); unknown names fail with the valid choices. Text voices
+    come behind a `PhraseCache` (short phrases said before are said again at once) unless
+    `phrase_cache=False`; a neural talker voices states, not text, and is never cached."""
     name = (name or DEFAULT_TALKER).strip()
     kind, _, path = name.partition(":")
     if kind.lower() == "neural":
@@ -52,9 +54,16 @@ def load_talker(name: str | None = None, **options) -> Talker:
     if name == "piper":
         from omni_reasoner.model.talker.piper import PiperTalker
 
-        return PiperTalker(**options)
-    if name == "espeak":
+        talker = PiperTalker(**options)
+    elif name == "espeak":
         from omni_reasoner.model.talker.espeak import EspeakTalker
 
-        return EspeakTalker(**options)
-    raise TalkerError(f"unknown talker {name!r}; choose one of: {', '.join(TALKERS)}, neural:PATH")
+        talker = EspeakTalker(**options)
+    else:
+        choices = ", ".join(TALKERS)
+        raise TalkerError(f"unknown talker {name!r}; choose one of: {choices}, neural:PATH")
+    if not phrase_cache:
+        return talker
+    from omni_reasoner.model.talker.cache import PhraseCache
+
+    return PhraseCache(talker)
