@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     heard = f"spoken (test voices, {pipeline})" if args.audio else "text"
     cache = "off"
     if hasattr(talker, "warm"):
-        cache = f"{len(talker)} phrases kept, {talker.hits} of {talker.hits + talker.misses} phrases said from it"
+        cache = f"{talker.size} phrases kept, {talker.hits} of {talker.hits + talker.misses} phrases said from it"
     print(
         f"talker {talker.name} (phrase cache: {cache}); {len(questions)} {heard} questions x "
         f"{args.repeats} repeats; {time.time() - started:.0f} s"

@@ -141,7 +141,7 @@ def test_the_phrase_cache_says_a_short_phrase_again_without_the_voice():
     assert inner.calls.count(long) == 2  # content phrases are not kept
     cache.synthesize("Hmm,"), cache.synthesize("Okay,")  # a third short phrase: "So," goes
     cache.synthesize("So,")
-    assert inner.calls.count("So,") == 2 and len(cache) == 2
+    assert inner.calls.count("So,") == 2 and cache.size == 2
     assert cache.warm(["Let me see", "", "this takes far too many words"]) == 2
     assert inner.calls[-1] == "Let me see"
     with pytest.raises(ValueError, match="at least 1"):

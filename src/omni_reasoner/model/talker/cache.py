@@ -36,7 +36,9 @@ class PhraseCache(Talker):
     def sample_rate(self) -> int:  # a backend may learn its rate from its first phrase
         return self.inner.sample_rate
 
-    def __len__(self) -> int:
+    @property
+    def size(self) -> int:
+        """Phrases kept now."""
         return len(self._audio)
 
     def synthesize(self, text: str) -> np.ndarray:
@@ -63,4 +65,4 @@ class PhraseCache(Talker):
         for phrase in phrases:
             if 0 < len(phrase.split()) <= self.max_words:  # longer ones would not be kept
                 self.synthesize(phrase)
-        return len(self)
+        return self.size
