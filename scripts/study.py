@@ -34,11 +34,12 @@ SCHEDULES = [
 ]
 
 
-def slug(schedule: str, data: str) -> str:
-    return f"{Path(data).name}--{schedule.replace(':', '_').replace('+', '-')}"
+def slug(schedule: str, data: str, seed: int = 0) -> str:
+    name = f"{Path(data).name}--{schedule.replace(':', '_').replace('+', '-')}"
+    return f"{name}--seed{seed}" if seed else name
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--data", action="append", required=True, help="built dataset(s); one per trace style"
@@ -48,16 +49,23 @@ def main() -> None:
     parser.add_argument(
         "--steps", type=int, default=600, help="optimizer steps per run (equal budget)"
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="training seed; another seed is another run (publish it to its own folder, so "
+        "each results table holds one run per schedule)",
+    )
     parser.add_argument("--eval-every", type=int, default=150)
     parser.add_argument("--sets", default="test,heldout_phrasing")
     parser.add_argument("--per-category", type=int, default=50)
     parser.add_argument("--latency-n", type=int, default=10)
     parser.add_argument("--out", default="runs/study")
     parser.add_argument("--publish", default="docs/study", help="copy finished results here")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     for data in args.data:
         for schedule in args.schedule or SCHEDULES:
-            run = Path(args.out) / slug(schedule, data)
+            run = Path(args.out) / slug(schedule, data, args.seed)
             result = run / "eval.json"
             if result.is_file():
                 print(f"done already: {run}")
@@ -66,6 +74,7 @@ def main() -> None:
             config = load_train_config(
                 args.config, data=data, out=str(run), schedule=schedule, max_steps=args.steps,
                 eval_every=args.eval_every, save_every=max(50, args.steps // 6), warmup_steps=min(100, args.steps // 10),
+                seed=args.seed,
             )  # fmt: skip
             final = train(config)
             run_evaluation(
