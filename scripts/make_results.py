@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 CATEGORIES = ["arithmetic_short", "arithmetic_long", "single_step", "multi_step"]
@@ -130,13 +131,13 @@ def findings(group: list[dict]) -> list[str]:
         other = _result(group, schedule)
         if schedule == "think-first" or other is None:
             continue
-        gap = 100 * (other["accuracy"] - first["accuracy"])
+        gap = round(100 * (other["accuracy"] - first["accuracy"]), 6)  # 88.5 - 90.5 is -2
         t_first = first["latency"]["median_time_to_first_spoken_s"]
         t_other = other["latency"]["median_time_to_first_spoken_s"]
         ratio = f"{t_first / t_other:.1f}x" if t_first and t_other else "-"
         verdict = "within 2 points" if abs(gap) <= 2 else ("above" if gap > 0 else "below")
         out.append(
-            f"- `{schedule}` vs `think-first` on `test`: {gap:+.1f} points ({verdict}); "
+            f"- `{schedule}` vs `think-first` on `test`: {gap:+.1f} points ({verdict}){paired(other, first)}; "
             f"think-first's median time to the first spoken token is {ratio} this schedule's."
         )
     answer_only = _result(group, "answer-only")
@@ -155,6 +156,23 @@ def findings(group: list[dict]) -> list[str]:
                 + (", ".join(f"`{s}`" for s in sorted(better)) or "none")
             )
     return out
+
+
+def paired(a: dict, b: dict) -> str:
+    """Item by item on the same questions: how many each alone gets right, and the exact
+    two-sided McNemar p (a sign test on those items); "" when the items are not there."""
+    right_a = {i["id"]: i["correct"] for i in a.get("items", [])}
+    right_b = {i["id"]: i["correct"] for i in b.get("items", [])}
+    shared = right_a.keys() & right_b.keys()
+    if not shared:
+        return ""
+    only_a = sum(right_a[i] and not right_b[i] for i in shared)
+    only_b = sum(right_b[i] and not right_a[i] for i in shared)
+    n = only_a + only_b
+    tail = sum(math.comb(n, k) for k in range(min(only_a, only_b) + 1)) / 2**n if n else 1.0
+    p = min(1.0, 2 * tail)
+    shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    return f", {only_a} right only here and {only_b} only under think-first (McNemar p {shown})"
 
 
 def plot_study(group: list[dict], path: Path) -> None:

@@ -108,3 +108,23 @@ def test_each_study_folder_gets_its_own_table_at_its_own_budget(tmp_path: Path) 
     assert page.count("| test | `think-first` | 200 |") == 2
     assert page.index("**20.0**") < page.index("**80.0**")  # each table holds its own runs
     assert (out.parent / "study-big-study-calc.png").is_file()
+
+
+def test_schedules_are_compared_item_by_item_on_the_same_questions() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_results", ROOT / "scripts/make_results.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def items(correct):
+        return {"items": [{"id": i, "correct": c} for i, c in enumerate(correct)]}
+
+    # 9 items right only under the first, 1 only under the second: a sign test on 10 items
+    a = items([True] * 9 + [False] + [True] * 5)
+    b = items([False] * 9 + [True] + [True] * 5)
+    assert module.paired(a, b) == (
+        ", 9 right only here and 1 only under think-first (McNemar p = 0.021)"
+    )
+    assert module.paired(a, a).endswith("(McNemar p = 1.000)")
+    assert module.paired({}, b) == ""  # written before reports kept their items
