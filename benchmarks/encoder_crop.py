@@ -23,8 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from omni_reasoner.eval.wer import normalized_words as words
-from omni_reasoner.eval.wer import word_edits as word_errors
+from omni_reasoner.eval.wer import normalized_words, word_edits
 from omni_reasoner.model.asr import whisper_tiny_en_path
 from omni_reasoner.model.audio_encoder import SAMPLE_RATE, AudioEncoder
 from omni_reasoner.model.whisper import convert_whisper, load_whisper, transcribe
@@ -113,14 +112,14 @@ def main() -> None:
     errors = {"full": [0, 0], "crop": [0, 0]}  # [whole transcript, best prefix]
     total = 0
     for text, clip in zip(QUESTIONS, questions, strict=True):
-        ref = words(text)
+        ref = normalized_words(text)
         total += len(ref)
         heard = {
             "full": transcribe(model, features, tokenizer, clip),
             "crop": decode(model, tokenizer, cropped.encode([clip]).hidden),
         }
         for name, said in heard.items():
-            whole, prefix = word_errors(ref, words(said))
+            whole, prefix = word_edits(ref, normalized_words(said))
             errors[name][0] += whole
             errors[name][1] += prefix
             print(f"  {name}: {said}")

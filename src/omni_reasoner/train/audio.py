@@ -91,9 +91,8 @@ class AudioStage:
         if has_adapter(start):
             adapter = load_adapter(start)
         else:
-            adapter_config = {"k": self.audio.k, "pool": self.audio.pool}
-            adapter_config["hidden_dim"] = self.audio.hidden_dim
-            adapter_config["layers"] = self.audio.layers
+            shape = ("k", "pool", "hidden_dim", "layers")
+            adapter_config = {name: getattr(self.audio, name) for name in shape}
             adapter = new_adapter(adapter_config, self.encoder.dim, hidden)
         if (adapter.config.encoder_dim, adapter.config.thinker_dim) != (self.encoder.dim, hidden):
             raise AdapterError(
