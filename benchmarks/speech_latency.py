@@ -39,7 +39,7 @@ from omni_reasoner.data.store import load_split
 from omni_reasoner.eval.audio_sets import spoken_rows
 from omni_reasoner.eval.scoring import is_correct
 from omni_reasoner.format.schedule import as_schedule
-from omni_reasoner.infer.phrases import opening_phrases
+from omni_reasoner.infer.phrases import PhrasePolicy, opening_phrases
 from omni_reasoner.infer.speaking import speak
 from omni_reasoner.model.talker import load_talker
 from omni_reasoner.train.examples import pick_question
@@ -73,8 +73,13 @@ def load_models(args, parser) -> dict[str, Reasoner]:
     return dict.fromkeys(args.schedule or DEFAULT_SCHEDULES, reasoner)
 
 
+def new_policy(first_words: int | None) -> PhrasePolicy:
+    """A fresh policy per answer (it keeps state); the library's budgets unless given."""
+    return PhrasePolicy() if first_words is None else PhrasePolicy(first_words=first_words)
+
+
 def measure(
-    models, talker, questions, rows, repeats, max_new_tokens, pipeline="auto"
+    models, talker, questions, rows, repeats, max_new_tokens, pipeline="auto", first_words=None
 ) -> dict[str, list[dict]]:
     """Every answer's numbers, per schedule; the schedules take turns on each question."""
     runs: dict[str, list[dict]] = {s: [] for s in models}
@@ -88,6 +93,7 @@ def measure(
                     schedule=schedule,
                     max_new_tokens=max_new_tokens,
                     pipeline=pipeline,
+                    policy=new_policy(first_words),
                 )
                 runs[schedule].append(
                     {
@@ -151,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-new-tokens", type=int, default=1024)
     parser.add_argument(
+        "--first-words",
+        type=int,
+        help=f"the phrase policy's first-phrase word budget (default {PhrasePolicy.first_words})",
+    )
+    parser.add_argument(
         "--audio",
         choices=["auto", "cascade", "e2e"],
         help="ask the test split's spoken clips (held-out voices) through this pipeline",
@@ -170,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.n < 1 or args.repeats < 1:
         parser.error("--n and --repeats must be at least 1")
+    if args.first_words is not None and args.first_words < 1:
+        parser.error("--first-words must be at least 1")
     try:  # bad input fails with one line, before any model loads
         for schedule in args.schedule or []:
             as_schedule(schedule)
@@ -192,12 +205,19 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc).splitlines()[0])
     pipeline = args.audio or "auto"
     if hasattr(talker, "warm"):
-        talker.warm(opening_phrases())
+        talker.warm(opening_phrases(new_policy(args.first_words)))
     for schedule, model in models.items():  # warm-up: first calls pay for lazy setup
         speak(model, questions[0], talker, schedule=schedule, max_new_tokens=50, pipeline=pipeline)
     started = time.time()
     runs = measure(
-        models, talker, questions, rows, args.repeats, args.max_new_tokens, pipeline=pipeline
+        models,
+        talker,
+        questions,
+        rows,
+        args.repeats,
+        args.max_new_tokens,
+        pipeline=pipeline,
+        first_words=args.first_words,
     )
     for schedule, model in models.items():
         print(f"{schedule}: model {model.path} (trained {model.schedule}, {model.trace_style})")
@@ -207,7 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         cache = f"{talker.size} phrases kept, {talker.hits} of {talker.hits + talker.misses} phrases said from it"
     print(
         f"talker {talker.name} (phrase cache: {cache}); {len(questions)} {heard} questions x "
-        f"{args.repeats} repeats; {time.time() - started:.0f} s"
+        f"{args.repeats} repeats; first phrase after {new_policy(args.first_words).first_words} "
+        f"word(s) at the latest; {time.time() - started:.0f} s"
     )
     report(runs)
     return 0

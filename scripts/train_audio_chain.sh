@@ -5,7 +5,8 @@
 # (budget and measurements: docs/training.md, "Audio stages"). Environment overrides:
 #   DATA (data/tiny-60k), TRAIN_CLIPS (16000), EVAL_CLIPS (300 test-split clips),
 #   WORKERS (1), OUT (runs/audio; the stage configs write there), CONFIGS (configs/tiny:
-#   the directory of stage1.yaml, stage2.yaml, stage4.yaml, e.g. a copy with fewer steps).
+#   the directory of stage1.yaml, stage2.yaml, stage4.yaml, e.g. a copy with fewer steps),
+#   INIT (src/omni_reasoner/checkpoints/default: the text Thinker stage 1 starts from).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OR=.venv/bin/omni-reasoner
@@ -15,6 +16,7 @@ EVAL_CLIPS=${EVAL_CLIPS:-300}
 WORKERS=${WORKERS:-1}
 OUT=${OUT:-runs/audio}
 CONFIGS=${CONFIGS:-configs/tiny}
+INIT=${INIT:-src/omni_reasoner/checkpoints/default}
 export HF_HUB_OFFLINE=1
 
 # 1. the text data (the shipped default's; a no-op when it is already built)
@@ -27,7 +29,7 @@ $OR data speak "$DATA" --split test --limit-per-split "$EVAL_CLIPS" --verify all
 $OR audio cache "$DATA"
 # 4. stages 1 (alignment), 2 (mixed), 4 (acoustic thinking-in-speaking), each from the last
 for stage in 1 2 4; do
-  init=src/omni_reasoner/checkpoints/default
+  init="$INIT"
   [ "$stage" = 2 ] && init="$OUT/stage1/final"
   [ "$stage" = 4 ] && init="$OUT/stage2/final"
   $OR train --config "$CONFIGS/stage$stage.yaml" --data "$DATA" --out "$OUT/stage$stage" --init-from "$init"
