@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             question_form="spoken",
             latency_n=args.latency_n,
             max_new_tokens=budget,
+            reader=reasoner.reader,
         )
     }
     for pipeline in ("e2e", "cascade"):

