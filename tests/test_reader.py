@@ -221,3 +221,29 @@ def test_reader_config_errors(tmp_path, small_dataset, tiny_encoder, read_run, c
         assert main(["train", "--config", str(config), "--quiet"]) != 0
         err = capsys.readouterr().err
         assert needle in err and "Traceback" not in err, err
+
+
+def test_the_pilot_script_still_runs(tmp_path, small_dataset):
+    """scripts/reader_pilot.py is the record of the pilot's numbers: it must keep running
+    (its control arm here: no encoder wheel needed)."""
+    import importlib.util
+
+    from omni_reasoner.infer.engine import Engine
+
+    root = Path(__file__).resolve().parents[1]
+    plain = Engine._audio_embeds  # the script patches it for its own prompts: put it back
+    spec = importlib.util.spec_from_file_location(
+        "reader_pilot", root / "scripts" / "reader_pilot.py"
+    )
+    pilot = importlib.util.module_from_spec(spec)
+    out = tmp_path / "control"
+    try:
+        spec.loader.exec_module(pilot)
+        pilot.main(["--data", str(small_dataset), "--out", str(out), "--steps", "2",
+                    "--batch-size", "4", "--per-category", "1", "--control"])  # fmt: skip
+    finally:
+        Engine._audio_embeds = plain
+    report = json.loads((out / "eval.json").read_text())
+    assert set(report) == {"args", "written", "spoken"}
+    assert report["spoken"]["valid_phrasing"]["n"] == 4
+    assert (out / "state.pt").is_file()
