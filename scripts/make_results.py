@@ -213,10 +213,12 @@ def main() -> None:
         config_path = default_eval.parent / "train_config.json"
         config = json.loads(config_path.read_text()) if config_path.is_file() else {}
         if config.get("init_from"):  # a fine-tune: say from what, and how
+            reader = " and a reader (a frozen pretrained encoder reads the question too)"
             trained = (
-                f"fine-tuned from `{config['init_from']}` (then the stage-3 model, learning curve below) "
+                f"fine-tuned from `{config['init_from']}` (the default before it) "
                 f"on `{meta.get('data')}` for {meta.get('step')} steps ({meta.get('examples_seen')} problems "
                 f"seen) with `question_noise: {config.get('question_noise', 0)}`"
+                + (reader if config.get("reader") else "")
             )
         lines += [
             "## The embedded default model",
@@ -232,7 +234,8 @@ def main() -> None:
         curve = learning_curve(Path(args.run) / "log.jsonl")
         if curve:
             lines += [
-                f"Learning curve of `{args.run}` (accuracy on `valid`, 25 items per category, vs training problems seen): "
+                f"Learning curve of `{args.run}` (accuracy on `{config.get('eval_split', 'valid')}`, "
+                f"{config.get('eval_per_category', 25)} items per category, vs training problems seen): "
                 + ", ".join(f"{n}: {pct(a)}%" for n, a in curve),
                 "",
             ]
