@@ -76,10 +76,14 @@ def test_the_states_are_the_thinkers_at_the_spoken_positions(reasoner):
     hidden layer plus input embedding at exactly that spoken token's position."""
     generation, states, fed = spoken_states(reasoner)
     model = reasoner.model
-    ids = torch.tensor([fed])
+    embed = model.get_input_embeddings()
+    ids = torch.tensor(fed)
     with torch.inference_mode():
-        out = model(input_ids=ids, output_hidden_states=True)
-        full = (out.hidden_states[-1] + model.get_input_embeddings()(ids))[0]
+        # a model with a reader prefills its prompt as embeddings (not among the fed ids)
+        prefix = reasoner.engine._read_embeds([QUESTION])[0] if reasoner.reader else embed(ids[:0])
+        inputs = torch.cat([prefix, embed(ids)])[None]
+        out = model(inputs_embeds=inputs, output_hidden_states=True)
+        full = (out.hidden_states[-1] + inputs)[0, len(prefix) :]
     pieces = [reasoner.engine._token(i) for i in fed]
     # the spoken pieces are the non-special pieces fed while in the speak stream
     mode, positions = None, []
