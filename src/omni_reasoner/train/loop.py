@@ -144,9 +144,9 @@ def collate(examples, pad_id: int, device):
     return ids.to(device), labels.to(device), attention.to(device)
 
 
-def text_batch(rows, picks, config: TrainConfig, pieces, calculator: bool, pad_id: int, device):
-    """Stage 3's micro-batch: text question -> stream -> (model inputs, tokens, dropped too long)."""
-    examples, dropped = [], 0
+def text_examples(rows, picks, config: TrainConfig, pieces, calculator: bool):
+    """Picked (item, epoch) pairs -> (encoded examples, the questions asked, dropped too long)."""
+    examples, questions, dropped = [], [], 0
     for index, epoch in picks:
         row = rows[index]
         question = pick_question(row, config.question_form, epoch, config.question_noise)
@@ -155,6 +155,13 @@ def text_batch(rows, picks, config: TrainConfig, pieces, calculator: bool, pad_i
             dropped += 1
             continue
         examples.append(example)
+        questions.append(question)
+    return examples, questions, dropped
+
+
+def text_batch(rows, picks, config: TrainConfig, pieces, calculator: bool, pad_id: int, device):
+    """Stage 3's micro-batch: text question -> stream -> (model inputs, tokens, dropped too long)."""
+    examples, _, dropped = text_examples(rows, picks, config, pieces, calculator)
     if not examples:
         return None, 0, dropped
     ids, labels, attention = collate(examples, pad_id, device)

