@@ -100,6 +100,10 @@ def test_fusion_touches_only_question_tokens_and_dropout_spares_numbers(tiny_enc
         else:
             assert not kept and not dropped[1 + k].any(), text
     assert not all(torch.equal(dropped[1 + k], plain[1 + k]) for k in range(len(prompt) - 2))
+    # a reader without its own word embeddings drops every word at inference too
+    reader.config.own_word_embeddings = False
+    (always,) = reader.fuse(embed, tokenizer, [QUESTION], [prompt])
+    torch.testing.assert_close(always, dropped)
     assert keeps_embedding(" twenty-one") and keeps_embedding("12") and keeps_embedding(" 5")
     assert not keeps_embedding(" apples") and not keeps_embedding("Tom")
 
@@ -206,10 +210,29 @@ def test_reader_training_resumes_after_a_kill(tmp_path, small_dataset, tiny_enco
             torch.testing.assert_close(a[key], b[key], rtol=1e-4, atol=1e-5)
 
 
+def test_a_reader_trained_with_every_word_dropped_reads_so_after_loading(
+    tmp_path, small_dataset, tiny_encoder, read_run
+):
+    from omni_reasoner.api import Reasoner
+
+    config = _config(
+        tmp_path, small_dataset, tiny_encoder, max_steps=2, init_from=str(read_run / "final"),
+        reader={"encoder": str(tiny_encoder), "word_dropout": 1.0},
+    )  # fmt: skip
+    assert main(["train", "--config", str(config), "--quiet"]) == 0
+    saved = json.loads((tmp_path / "run" / "final" / "reader_config.json").read_text())
+    assert saved["own_word_embeddings"] is False
+    assert Reasoner.load(tmp_path / "run" / "final").reader.config.own_word_embeddings is False
+    # and the checkpoint it started from still keeps its words
+    assert json.loads((read_run / "final" / "reader_config.json").read_text())[
+        "own_word_embeddings"
+    ]
+
+
 def test_reader_config_errors(tmp_path, small_dataset, tiny_encoder, read_run, capsys):
     cases = [
         ({"reader": {"encoder": str(tiny_encoder), "depth": 1}}, "unknown key(s) depth"),
-        ({"reader": {"word_dropout": 1.0}}, "reader.word_dropout must be a share in [0, 1)"),
+        ({"reader": {"word_dropout": 1.5}}, "reader.word_dropout must be a share in [0, 1]"),
         ({"reader": "minilm"}, "reader must be a mapping"),
         ({"audio": {"mix": {"audio": 1.0}}, "init_from": str(read_run / "final")},
          "reader and audio cannot be combined"),

@@ -13,7 +13,9 @@ own embedding, an adapter (MLP) of the encoder's contextual vectors over the sam
 tokens, and words the Thinker never read arrive with a pretrained reading. The adapter's
 output layer starts at zero, so a fresh reader leaves the Thinker's answers unchanged.
 During training a word (not a number) loses its own embedding with probability
-`word_dropout`, so the Thinker learns to take the meaning of words from the encoder.
+`word_dropout`, so the Thinker learns to take the meaning of words from the encoder. With
+`word_dropout` 1 a word never has its own embedding (`own_word_embeddings` false), in
+training and at inference alike: the Thinker reads words only through the encoder.
 
 Files beside the Thinker's: `reader.safetensors` (the adapter) and `reader_config.json`.
 The encoder itself is not copied into checkpoints: `encoder` names a local directory that
@@ -49,6 +51,7 @@ class ReaderConfig:
     encoder_dim: int = 384  # the encoder's hidden size
     thinker_dim: int = 256  # the Thinker's hidden size
     hidden_dim: int = 0  # the adapter's middle width; 0 = 2 * thinker_dim
+    own_word_embeddings: bool = True  # false: words (not numbers) only through the encoder
 
     def __post_init__(self):
         for name in ("encoder_dim", "thinker_dim"):
@@ -56,6 +59,8 @@ class ReaderConfig:
                 raise ReaderError(f"reader {name} must be a positive integer")
         if not isinstance(self.hidden_dim, int) or self.hidden_dim < 0:
             raise ReaderError("reader hidden_dim must be an integer >= 0")
+        if not isinstance(self.own_word_embeddings, bool):
+            raise ReaderError("reader own_word_embeddings must be true or false")
 
     @classmethod
     def from_dict(cls, data: dict) -> ReaderConfig:
@@ -166,7 +171,10 @@ class TextReader(nn.Module):
         generator: torch.Generator | None = None,
     ) -> list[torch.Tensor]:
         """(L, thinker_dim) embeddings of each prompt `<question> q... <answer>`, its question
-        tokens fused with the encoder's reading of the same characters."""
+        tokens fused with the encoder's reading of the same characters. A reader without its
+        own word embeddings drops every word, whatever `word_dropout` says."""
+        if not self.config.own_word_embeddings:
+            word_dropout = 1.0
         spans = []
         for question, prompt in zip(questions, prompts, strict=True):
             enc = thinker_tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
@@ -188,7 +196,9 @@ class TextReader(nn.Module):
                     if (
                         word.strip()
                         and not keeps_embedding(word)
-                        and torch.rand((), generator=generator) < word_dropout
+                        and (
+                            word_dropout >= 1 or torch.rand((), generator=generator) < word_dropout
+                        )
                     ):
                         keep[k] = 0.0
                 inner = inner * keep[:, None].to(inner.dtype)

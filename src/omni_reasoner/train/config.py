@@ -46,7 +46,8 @@ class ReaderTrainConfig:
     encoder too (model/reader.py, docs/training.md "The reader")."""
 
     encoder: str = ""  # a local encoder directory; "" = all-MiniLM-L6-v2 from its wheel
-    word_dropout: float = 0.3  # share of question words (not numbers) left to the encoder
+    word_dropout: float = 0.3  # share of question words (not numbers) left to the encoder;
+    # 1 = words reach the Thinker only through the encoder, at inference too
 
 
 @dataclass
@@ -123,8 +124,8 @@ class TrainConfig:
             need(self.audio is None, "reader and audio cannot be combined in one stage")
             dropout = self.reader.word_dropout
             need(
-                isinstance(dropout, int | float) and 0 <= dropout < 1,
-                "reader.word_dropout must be a share in [0, 1)",
+                isinstance(dropout, int | float) and 0 <= dropout <= 1,
+                "reader.word_dropout must be a share in [0, 1]",
             )
             need(isinstance(self.reader.encoder, str), 'reader.encoder must be a path or ""')
         return self

@@ -54,6 +54,8 @@ class ReaderStage:
             raise ValueError(
                 f"{start}: the reader feeds width {reader.config.thinker_dim}, the Thinker takes {hidden}"
             )
+        # the config decides: a model trained with every word dropped reads them so at inference
+        reader.config.own_word_embeddings = config.reader.word_dropout < 1
         self.reader = reader
         self.module = ReadingThinker(model, reader, tokenizer)
         self.pad_id = tokenizer.pad_token_id
