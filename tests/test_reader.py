@@ -229,11 +229,54 @@ def test_a_reader_trained_with_every_word_dropped_reads_so_after_loading(
     ]
 
 
+def test_tuned_encoder_layers_train_and_travel_with_the_checkpoint(
+    tmp_path, small_dataset, tiny_encoder, read_run, capsys
+):
+    from safetensors.torch import load_file
+
+    start = read_run / "final"
+    config = _config(
+        tmp_path, small_dataset, tiny_encoder, max_steps=2, init_from=str(start),
+        reader={"encoder": str(tiny_encoder), "tune_layers": 1, "encoder_lr_scale": 0.5},
+    )  # fmt: skip
+    assert main(["train", "--config", str(config), "--quiet"]) == 0
+    final = tmp_path / "run" / "final"
+    saved = load_file(final / READER_WEIGHTS)
+    tuned = {k[len("encoder.") :]: v for k, v in saved.items() if k.startswith("encoder.")}
+    assert tuned and all(k.startswith("encoder.layer.0.") for k in tuned)
+    original = load_file(tiny_encoder / "model.safetensors")
+    original = {k.removeprefix("bert."): v for k, v in original.items()}
+    assert any(not torch.equal(v, original[k]) for k, v in tuned.items())  # they trained
+    reader = load_reader(final)
+    assert reader.config.tune_layers == 1
+    encoder = dict(reader.encoder.named_parameters())
+    for name, value in tuned.items():
+        torch.testing.assert_close(encoder[name].detach(), value)
+    # the layers below stayed as the encoder shipped them
+    torch.testing.assert_close(
+        encoder["embeddings.word_embeddings.weight"].detach(),
+        original["embeddings.word_embeddings.weight"],
+    )
+    # a later stage cannot silently freeze (and drop) the tuned layers again
+    back = _config(
+        tmp_path, small_dataset, tiny_encoder, max_steps=1, init_from=str(final),
+        out=str(tmp_path / "back"), reader={"encoder": str(tiny_encoder)},
+    )  # fmt: skip
+    capsys.readouterr()
+    assert main(["train", "--config", str(back), "--quiet"]) != 0
+    err = capsys.readouterr().err
+    assert "tune_layers cannot go back to 0" in err and "Traceback" not in err
+
+
 def test_reader_config_errors(tmp_path, small_dataset, tiny_encoder, read_run, capsys):
     cases = [
         ({"reader": {"encoder": str(tiny_encoder), "depth": 1}}, "unknown key(s) depth"),
         ({"reader": {"word_dropout": 1.5}}, "reader.word_dropout must be a share in [0, 1]"),
         ({"reader": "minilm"}, "reader must be a mapping"),
+        ({"reader": {"tune_layers": -1}}, "reader.tune_layers must be an integer >= 0"),
+        ({"reader": {"encoder_lr_scale": 0}}, "reader.encoder_lr_scale must be in (0, 1]"),
+        ({"reader": {"encoder": str(tiny_encoder), "tune_layers": 3}},
+         "the encoder has no stack of that many layers"),
         ({"audio": {"mix": {"audio": 1.0}}, "init_from": str(read_run / "final")},
          "reader and audio cannot be combined"),
         ({"reader": None, "init_from": str(read_run / "final")},

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omni_reasoner.cli import main
-from omni_reasoner.format.tokens import EOS, SPECIAL_TOKENS
+from omni_reasoner.format.tokens import EOS, SPECIAL_TOKENS, THINK
 from omni_reasoner.infer.phrases import (
     PhrasePolicy,
     count_words,
@@ -203,9 +203,10 @@ class ScriptedReasoner:
         self.first_phrase_voiced = threading.Event()
         self.waited_for_it: bool | None = None
 
-    def ask(self, question, on_spoken, on_reasoning, **kwargs):
+    def ask(self, question, on_spoken, on_reasoning, on_pause, **kwargs):
         on_spoken("So")
         on_spoken(",")
+        on_pause()  # the engine switched to reasoning
         on_reasoning("<<")
         self.waited_for_it = self.first_phrase_voiced.wait(timeout=10)
         on_reasoning("12-5=7>>")
@@ -280,8 +281,14 @@ def test_the_engine_hands_out_reasoning_and_spoken_pieces_in_stream_order(reason
         QUESTION,
         on_spoken=lambda piece: events.append(("spoken", piece)),
         on_reasoning=lambda piece: events.append(("reasoning", piece)),
+        on_pause=lambda: events.append(("pause", "")),
     )
     content = generation.stream[: generation.stream.index(EOS)]
+    # a pause at every switch to reasoning, before that stretch's first reasoning piece
+    pauses = [i for i, (kind, _) in enumerate(events) if kind == "pause"]
+    assert len(pauses) == content.count(THINK) > 0
+    assert all(events[i + 1][0] == "reasoning" for i in pauses if i + 1 < len(events))
+    events = [event for event in events if event[0] != "pause"]
     assert [piece for _, piece in events] == [t for t in content if t not in SPECIAL_TOKENS]
     thoughts = "".join(p for kind, p in events if kind == "reasoning")
     spoken = "".join(p for kind, p in events if kind == "spoken")

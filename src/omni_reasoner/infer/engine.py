@@ -194,6 +194,7 @@ class Engine:
         feed_forced_together: bool = True,
         on_reasoning: Callable[[str], None] | None = None,
         on_spoken_state: Callable[[str, torch.Tensor], None] | None = None,
+        on_pause: Callable[[], None] | None = None,
     ) -> Generation:
         """One answer, timed from the end of the question, streaming spoken and reasoning
         pieces out as they are produced (the two callbacks never see the same piece).
@@ -202,6 +203,10 @@ class Engine:
         its position (last hidden layer plus input embedding, what a neural Talker reads).
         A state exists once the piece has been fed back, so it arrives one forward pass
         after the piece itself; the last pieces get one extra pass at the end.
+
+        `on_pause()` is called when the stream switches to reasoning (a `<think>` marker): the
+        spoken stream stops here for a while. A schedule forces that marker without a forward
+        pass, so a caller learns of the pause one pass before the first reasoning piece.
 
         `question` may be an `AudioPrompt` (the e2e path): its embeddings are the first
         forward pass, ids follow as for text."""
@@ -257,6 +262,8 @@ class Engine:
             stream.append(token)
             if token in (SPEAK, THINK):
                 mode = token
+                if token == THINK and on_pause is not None:
+                    on_pause()
             elif token not in SPECIAL_TOKENS:
                 if mode == THINK and calculator is not None:
                     calculator.feed(token, queued)

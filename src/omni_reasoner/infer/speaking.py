@@ -248,7 +248,9 @@ class SpeakingRun:
             arrived()
             if self.on_reasoning is not None:
                 self.on_reasoning(piece)
-            for phrase in self.policy.pause():  # "So," need not wait for the next spoken piece
+
+        def paused() -> None:  # "So," need not wait for the next spoken piece
+            for phrase in self.policy.pause():
                 phrases.put((phrase, time.perf_counter() - t0, pieces))
 
         try:
@@ -264,7 +266,11 @@ class SpeakingRun:
             if self._states is not None:
                 self.ask_kwargs["on_spoken_state"] = state
             self._generation = self.reasoner.ask(
-                question, on_spoken=spoken, on_reasoning=reasoning, **self.ask_kwargs
+                question,
+                on_spoken=spoken,
+                on_reasoning=reasoning,
+                on_pause=paused,
+                **self.ask_kwargs,
             )
             if self._heard is not None:
                 from omni_reasoner.infer.listening import with_audio

