@@ -104,6 +104,16 @@ def test_fusion_touches_only_question_tokens_and_dropout_spares_numbers(tiny_enc
     reader.config.own_word_embeddings = False
     (always,) = reader.fuse(embed, tokenizer, [QUESTION], [prompt])
     torch.testing.assert_close(always, dropped)
+    # a reader that does not read numbers leaves number tokens exactly as they were
+    reader.config.own_word_embeddings, reader.config.read_numbers = True, False
+    torch.nn.init.normal_(reader.adapter[-1].weight)
+    (fused,) = reader.fuse(embed, tokenizer, [QUESTION], [prompt])
+    numbers = [
+        k for k, (a, b) in enumerate(enc["offset_mapping"]) if keeps_embedding(QUESTION[a:b])
+    ]
+    assert numbers
+    for k in range(len(prompt) - 2):
+        assert torch.equal(fused[1 + k], plain[1 + k]) == (k in numbers), k
     assert keeps_embedding(" twenty-one") and keeps_embedding("12") and keeps_embedding(" 5")
     assert not keeps_embedding(" apples") and not keeps_embedding("Tom")
 
@@ -275,6 +285,7 @@ def test_reader_config_errors(tmp_path, small_dataset, tiny_encoder, read_run, c
         ({"reader": "minilm"}, "reader must be a mapping"),
         ({"reader": {"tune_layers": -1}}, "reader.tune_layers must be an integer >= 0"),
         ({"reader": {"encoder_lr_scale": 0}}, "reader.encoder_lr_scale must be in (0, 1]"),
+        ({"reader": {"read_numbers": "no"}}, "reader.read_numbers must be true or false"),
         ({"reader": {"encoder": str(tiny_encoder), "tune_layers": 3}},
          "the encoder has no stack of that many layers"),
         ({"audio": {"mix": {"audio": 1.0}}, "init_from": str(read_run / "final")},

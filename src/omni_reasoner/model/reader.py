@@ -15,7 +15,10 @@ output layer starts at zero, so a fresh reader leaves the Thinker's answers unch
 During training a word (not a number) loses its own embedding with probability
 `word_dropout`, so the Thinker learns to take the meaning of words from the encoder. With
 `word_dropout` 1 a word never has its own embedding (`own_word_embeddings` false), in
-training and at inference alike: the Thinker reads words only through the encoder.
+training and at inference alike: the Thinker reads words only through the encoder. With
+`read_numbers` false the encoder's reading is not added to number tokens: a number reaches
+the Thinker exactly as its own embedding says, so copying it into the reasoning cannot be
+disturbed by the encoder.
 
 With `tune_layers` N > 0 the encoder's top N layers train too (at a smaller learning rate):
 the pretrained encoder then maps wordings onto what the task needs itself, instead of leaving
@@ -58,6 +61,7 @@ class ReaderConfig:
     hidden_dim: int = 0  # the adapter's middle width; 0 = 2 * thinker_dim
     own_word_embeddings: bool = True  # false: words (not numbers) only through the encoder
     tune_layers: int = 0  # the encoder's top layers trained with the Thinker (saved with it)
+    read_numbers: bool = True  # false: numbers keep their own embedding only, nothing added
 
     def __post_init__(self):
         for name in ("encoder_dim", "thinker_dim"):
@@ -67,8 +71,9 @@ class ReaderConfig:
             raise ReaderError("reader hidden_dim must be an integer >= 0")
         if not isinstance(self.tune_layers, int) or self.tune_layers < 0:
             raise ReaderError("reader tune_layers must be an integer >= 0")
-        if not isinstance(self.own_word_embeddings, bool):
-            raise ReaderError("reader own_word_embeddings must be true or false")
+        for name in ("own_word_embeddings", "read_numbers"):
+            if not isinstance(getattr(self, name), bool):
+                raise ReaderError(f"reader {name} must be true or false")
 
     @classmethod
     def from_dict(cls, data: dict) -> ReaderConfig:
@@ -233,9 +238,11 @@ class TextReader(nn.Module):
                         keep[k] = 0.0
                 inner = inner * keep[:, None].to(inner.dtype)
             if len(question_spans):
-                inner = inner + self.adapter(reading.to(device, self.adapter[1].weight.dtype)).to(
-                    inner.dtype
-                )
+                added = self.adapter(reading.to(device, self.adapter[1].weight.dtype))
+                if not self.config.read_numbers:
+                    words = [not keeps_embedding(question[a:b]) for a, b in question_spans]
+                    added = added * torch.tensor(words, device=device)[:, None].to(added.dtype)
+                inner = inner + added.to(inner.dtype)
             out.append(torch.cat([rows[:1], inner, rows[-1:]]))
         return out
 

@@ -50,6 +50,7 @@ class ReaderTrainConfig:
     # 1 = words reach the Thinker only through the encoder, at inference too
     tune_layers: int = 0  # the encoder's top layers trained too (0 = all frozen)
     encoder_lr_scale: float = 0.1  # their learning rate, as a share of `lr`
+    read_numbers: bool = True  # false: the encoder's reading is not added to number tokens
 
 
 @dataclass
@@ -133,6 +134,10 @@ class TrainConfig:
             need(
                 isinstance(self.reader.tune_layers, int) and self.reader.tune_layers >= 0,
                 "reader.tune_layers must be an integer >= 0",
+            )
+            need(
+                isinstance(self.reader.read_numbers, bool),
+                "reader.read_numbers must be true or false",
             )
             scale = self.reader.encoder_lr_scale
             need(

@@ -56,6 +56,7 @@ class ReaderStage:
             )
         # the config decides: a model trained with every word dropped reads them so at inference
         reader.config.own_word_embeddings = config.reader.word_dropout < 1
+        reader.config.read_numbers = config.reader.read_numbers
         tuned, wanted = reader.config.tune_layers, config.reader.tune_layers
         if wanted < tuned:
             raise ValueError(
