@@ -214,6 +214,11 @@ def main() -> None:
         config = json.loads(config_path.read_text()) if config_path.is_file() else {}
         if config.get("init_from"):  # a fine-tune: say from what, and how
             reader = " and a reader (a frozen pretrained encoder reads the question too)"
+            if (config.get("reader") or {}).get("word_dropout", 0) >= 1:
+                reader = (
+                    " and a reader (a frozen pretrained encoder reads the question; words reach "
+                    "the Thinker only through it, numbers also by their own embeddings)"
+                )
             trained = (
                 f"fine-tuned from `{config['init_from']}` (the default before it) "
                 f"on `{meta.get('data')}` for {meta.get('step')} steps ({meta.get('examples_seen')} problems "
