@@ -244,7 +244,7 @@ def test_a_consumer_can_stop_early_and_the_decoder_stops_too(reasoner, espeak):
 
 def test_a_talker_failure_reaches_the_consumer(reasoner, espeak):
     with pytest.raises(TalkerError, match="cannot say"):
-        speak(reasoner, QUESTION, RecordingTalker(espeak, fail_on="together"))
+        speak(reasoner, QUESTION, RecordingTalker(espeak, fail_on="answer is"))
 
 
 # ---- the wav writer and `ask --out` -----------------------------------------------------
