@@ -121,8 +121,7 @@ class TextReader(nn.Module):
             )
         self.encoder, self.tokenizer = encoder, tokenizer
         self.encoder.eval().requires_grad_(False)
-        for layer in self.tuned_layers():
-            layer.requires_grad_(True)
+        self.tune(config.tune_layers)
         hidden = config.hidden_dim or 2 * config.thinker_dim
         self.adapter = nn.Sequential(
             nn.LayerNorm(config.encoder_dim),
@@ -139,6 +138,12 @@ class TextReader(nn.Module):
         config = ReaderConfig(encoder, model.config.hidden_size, thinker_dim)
         return cls(config, model, tokenizer)
 
+    def tune(self, layers: int) -> None:
+        """Train the encoder's top `layers` layers with the Thinker (the rest stays frozen)."""
+        self.config.tune_layers = layers
+        for layer in self.tuned_layers():
+            layer.requires_grad_(True)
+
     def tuned_layers(self) -> list[nn.Module]:
         """The encoder's top `tune_layers` layers (a BERT-style `encoder.layer` stack)."""
         if not self.config.tune_layers:
@@ -152,8 +157,9 @@ class TextReader(nn.Module):
         return list(stack[-self.config.tune_layers :])
 
     def tuned_state(self) -> dict[str, torch.Tensor]:
-        """The tuned layers' weights, named as in the encoder."""
-        return {n: p for n, p in self.encoder.named_parameters() if p.requires_grad}
+        """The tuned layers' weights, named as in the encoder (whatever their requires_grad)."""
+        tuned = {id(p) for layer in self.tuned_layers() for p in layer.parameters()}
+        return {n: p for n, p in self.encoder.named_parameters() if id(p) in tuned}
 
     def train(self, mode: bool = True) -> TextReader:
         super().train(mode)

@@ -63,9 +63,7 @@ class ReaderStage:
                 f"{start}: its reader's top {tuned} encoder layers were trained; "
                 f"reader.tune_layers cannot go back to {wanted}"
             )
-        reader.config.tune_layers = wanted
-        for layer in reader.tuned_layers():
-            layer.requires_grad_(True)
+        reader.tune(wanted)
         self.reader = reader
         self.module = ReadingThinker(model, reader, tokenizer)
         self.pad_id = tokenizer.pad_token_id
