@@ -157,6 +157,57 @@ def test_fresh_adapter_layers_start_as_the_identity(encoder):
     )
 
 
+def test_whisper_layers_in_the_adapter_start_as_the_encoders_own_top(tiny_whisper):
+    """Encoder stopped one layer short + an adapter holding that layer = the whole encoder."""
+    from omni_reasoner.model.audio_thinker import new_adapter
+
+    whole = AudioEncoder(*tiny_whisper, crop=True)
+    below = AudioEncoder(*tiny_whisper, crop=True, below_top=1)
+    assert below.encoder_id == whole.encoder_id + "-below1"
+    torch.manual_seed(0)
+    plain = new_adapter({"k": 2}, whole, 48)
+    split = new_adapter({"k": 2, "whisper_layers": 1}, below, 48)
+    split.proj.load_state_dict(plain.proj.state_dict())
+    assert split.config.whisper == {
+        "d_model": 32,
+        "encoder_attention_heads": 4,
+        "encoder_ffn_dim": 64,
+        "activation_function": "gelu",
+    }
+    top, under = whole.encode(CLIPS), below.encode(CLIPS)
+    assert not torch.allclose(top.hidden, under.hidden)  # the cache stores another depth
+    torch.testing.assert_close(
+        split(under.hidden, under.mask)[0], plain(top.hidden, top.mask)[0], rtol=1e-4, atol=1e-5
+    )
+    # the copied layers train; the encoder they came from stays frozen
+    split.train()
+    split(under.hidden, under.mask)[0].square().sum().backward()
+    assert split.whisper_top[0].fc1.weight.grad.abs().sum() > 0
+    assert split.whisper_norm.weight.grad is not None
+    assert not any(p.requires_grad for p in below.parameters())
+    with pytest.raises(AdapterError, match="encoder stops 0 below the top"):
+        new_adapter({"whisper_layers": 1}, whole, 48)
+    with pytest.raises(AudioEncodeError, match="cannot stop 3 layers below the top of a 2-layer"):
+        AudioEncoder(*tiny_whisper, below_top=3)
+
+
+def test_an_adapter_with_whisper_layers_saves_and_loads(tmp_path, tiny_whisper):
+    from omni_reasoner.model.audio_thinker import new_adapter
+
+    below = AudioEncoder(*tiny_whisper, crop=True, below_top=1)
+    adapter = new_adapter({"k": 2, "whisper_layers": 1}, below, 16).eval()
+    with torch.no_grad():
+        adapter.proj[-1].weight.normal_()
+        adapter.whisper_top[0].fc2.weight.add_(0.1)  # trained away from Whisper's copy
+    save_adapter(adapter, tmp_path)
+    loaded = load_adapter(tmp_path)
+    assert loaded.config == adapter.config
+    frames = below.encode(CLIPS[:2])
+    torch.testing.assert_close(
+        loaded(frames.hidden, frames.mask)[0], adapter(frames.hidden, frames.mask)[0]
+    )
+
+
 def test_adapter_config_errors_are_one_line():
     with pytest.raises(AdapterError, match="layers must be an integer >= 0"):
         AdapterConfig(layers=-1)
@@ -168,6 +219,10 @@ def test_adapter_config_errors_are_one_line():
         AdapterConfig(k=0)
     with pytest.raises(AdapterError, match="unknown adapter config keys: stride"):
         AdapterConfig.from_dict({"stride": 2})
+    with pytest.raises(AdapterError, match="whisper_layers must be an integer >= 0"):
+        AdapterConfig(whisper_layers=-1)
+    with pytest.raises(AdapterError, match="whisper_layers needs whisper: {d_model, "):
+        AdapterConfig(whisper_layers=1)
 
 
 def test_adapter_saves_and_loads_beside_a_checkpoint(tmp_path):

@@ -177,6 +177,44 @@ def test_stage1_can_start_a_transformer_adapter_and_train_its_layers(chain):
     assert meta["audio"]["adapter"]["layers"] == 1
 
 
+def test_stage1_can_train_whispers_top_layer_and_later_stages_hear_with_it(chain, tmp_path, capsys):
+    """audio.whisper_layers: 1 -- frames cached one layer below the top, that layer trained
+    in the adapter (slower), stage 2 loads it, and `ask --audio` hears through it."""
+    from safetensors.torch import load_file
+
+    from omni_reasoner.model.audio_encoder import AudioEncoder
+
+    tmp = chain["tmp"]
+    config = _stage_config(tmp, "stage1", chain["data"], tmp / "s3" / "final", tmp / "wl1",
+                           max_steps=2)  # fmt: skip
+    data = yaml.safe_load(config.read_text())
+    config.write_text(yaml.safe_dump(data | {"audio": data["audio"] | {"whisper_layers": 1}}))
+    cache = chain["data"] / "encoder-cache"
+    before = len(list(cache.rglob("*.safetensors")))
+    assert main(["train", "--config", str(config), "--quiet"]) == 0
+    # the training clips again, at the new depth (another key); nothing else changed
+    assert len(list(cache.rglob("*.safetensors"))) == before + CLIPS_PER_SPLIT
+    final = tmp / "wl1" / "final"
+    adapter_config = json.loads((final / "adapter_config.json").read_text())
+    assert adapter_config["whisper_layers"] == 1 and adapter_config["whisper"]["d_model"] == 384
+    whisper = AudioEncoder.from_pretrained().encoder
+    trained = load_file(final / "adapter.safetensors")
+    copied = whisper.layers[-1].fc1.weight
+    assert trained["whisper_top.0.fc1.weight"].shape == copied.shape
+    assert not torch.equal(trained["whisper_top.0.fc1.weight"], copied)  # it trained
+    meta = json.loads((final / "omni_reasoner.json").read_text())
+    assert meta["audio"]["encoder_id"].endswith("-below1")
+    stage2 = _stage_config(tmp, "stage2", chain["data"], final, tmp / "wl1-s2", max_steps=2)
+    assert main(["train", "--config", str(stage2), "--quiet"]) == 0
+    meta = json.loads((tmp / "wl1-s2" / "final" / "omni_reasoner.json").read_text())
+    assert meta["audio"]["adapter"]["whisper_layers"] == 1
+    wav = _a_test_clip(chain, tmp_path)
+    capsys.readouterr()
+    assert main(["ask", "--audio", str(wav), "--model", str(tmp / "wl1-s2" / "final"), "--json",
+                 "--pipeline", "e2e", "--max-new-tokens", "8"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["pipeline"] == "e2e"
+
+
 def test_an_audio_stage_resumes_after_a_kill_exactly(chain):
     from safetensors.torch import load_file
 

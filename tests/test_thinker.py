@@ -202,6 +202,9 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path, small_dataset,
     assert killed.returncode == -9, killed.stderr[-2000:]
     assert (tmp_path / "run" / "checkpoint-last" / "trainer_state.pt").is_file()
     assert not (tmp_path / "run" / "final").exists()
+    refused = _run(["train", "--config", str(config), "--quiet", "--max-steps", "30"])
+    assert refused.returncode != 0
+    assert "another config (differs in: max_steps)" in refused.stderr.strip().splitlines()[-1]
     resumed = _run(["train", "--config", str(config), "--quiet"])
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     a = load_file(tmp_path / "run" / "final" / "model.safetensors")
@@ -209,6 +212,15 @@ def test_resume_after_kill_matches_an_uninterrupted_run(tmp_path, small_dataset,
     assert a.keys() == b.keys()
     for key in a:
         torch.testing.assert_close(a[key], b[key], rtol=1e-4, atol=1e-5)
+
+
+def test_a_resumed_run_may_change_only_how_it_runs():
+    from omni_reasoner.train.loop import config_changes
+
+    saved = {"lr": 0.003, "threads": 1, "max_steps": 24}
+    assert config_changes(saved, {**saved, "threads": 2}) == []
+    assert config_changes(saved, {**saved, "lr": 0.001, "max_steps": 30}) == ["lr", "max_steps"]
+    assert config_changes(saved, {**saved, "reader": {"word_dropout": 1}}) == ["reader"]
 
 
 def test_ddp_with_two_cpu_processes(tmp_path, small_dataset):
@@ -347,6 +359,9 @@ def test_train_config_errors(tmp_path, small_dataset, capsys):
     assert "layers" in capsys.readouterr().err
     assert main(["train", "--config", str(tmp_path / "none.yaml")]) == 2
     assert "not found" in capsys.readouterr().err
+    good = _train_config(tmp_path, small_dataset)
+    assert main(["train", "--config", str(good), "--threads", "-1"]) == 2
+    assert "threads must be an integer >= 0" in capsys.readouterr().err
 
 
 def test_eval_writes_json_table_and_plot(trained, small_dataset, tmp_path, capsys):

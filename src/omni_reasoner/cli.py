@@ -103,6 +103,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         schedule=args.schedule,
         device=args.device,
         init_from=args.init_from,
+        threads=args.threads,
     )
     final = train(config, progress=not args.quiet)
     print(f"trained: {final}")
@@ -128,6 +129,7 @@ def _cmd_audio_cache(args: argparse.Namespace) -> int:
         crop=not args.full_window,
         batch_size=args.batch_size,
         progress=not args.quiet,
+        below_top=args.whisper_layers,
     )
     rate = f" ({done['encoded_per_s']} clips/s)" if done["encoded_per_s"] else ""
     print(
@@ -502,6 +504,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-steps", type=int, help="optimizer steps (overrides the config)")
     train.add_argument("--init-from", help="start checkpoint (overrides the config)")
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), help="(overrides the config)")
+    train.add_argument(
+        "--threads",
+        type=int,
+        help="torch threads, 0 = all cores (overrides the config; a resumed run may change it)",
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(func=_cmd_train)
 
@@ -519,6 +526,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-window", action="store_true", help="encode Whisper's 30 s window, not the clip"
     )
     cache.add_argument("--batch-size", type=int, default=8)
+    cache.add_argument(
+        "--whisper-layers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="frames from N layers below the top, for stages whose adapter trains Whisper's "
+        "top N layers (audio.whisper_layers; default 0)",
+    )
     cache.add_argument("--quiet", action="store_true", help="no progress bar")
     cache.set_defaults(func=_cmd_audio_cache)
 

@@ -15,12 +15,17 @@ with the MLP alone, a frozen tiny Thinker did not learn to transcribe (stage 1's
 adapter-only steps stayed near loss 5.3, docs/audio-second-pass). Each layer's output
 projections start at zero, so a fresh adapter starts out as its MLP and the layers grow
 in from there.
+
+`whisper_layers: N` moves Whisper's top N encoder layers (and its final norm) out of the
+frozen encoder into the adapter, as trained copies: the encoder then stops below them
+(`AudioEncoder(below_top=N)`, and the frame cache stores that depth), so hearing can adapt
+where Whisper's features are made, starting exactly from Whisper's own output.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import torch
@@ -30,6 +35,18 @@ from torch.nn.utils.rnn import pad_sequence
 WEIGHTS = "adapter.safetensors"
 CONFIG = "adapter_config.json"
 POOLS = ("stack", "mean")
+# what rebuilds a Whisper encoder layer (the rest of WhisperConfig is dropout or unused)
+WHISPER_LAYER_FIELDS = (
+    "d_model",
+    "encoder_attention_heads",
+    "encoder_ffn_dim",
+    "activation_function",
+)
+
+
+def whisper_config(encoder_config) -> dict:
+    """The `whisper` entry of an adapter config, from a `WhisperConfig`."""
+    return {name: getattr(encoder_config, name) for name in WHISPER_LAYER_FIELDS}
 
 
 class AdapterError(ValueError):
@@ -45,6 +62,8 @@ class AdapterConfig:
     hidden_dim: int = 0  # the MLP's middle width; 0 means thinker_dim
     layers: int = 0  # transformer layers on the pooled tokens; 0 = the MLP alone
     heads: int = 4  # attention heads of those layers
+    whisper_layers: int = 0  # Whisper's top encoder layers, trained here (0 = all frozen)
+    whisper: dict = field(default_factory=dict)  # their WhisperConfig fields (see whisper_config)
 
     def __post_init__(self):
         if self.pool not in POOLS:
@@ -57,6 +76,12 @@ class AdapterConfig:
         if self.layers and self.thinker_dim % self.heads:
             raise AdapterError(
                 f"adapter heads ({self.heads}) must divide thinker_dim ({self.thinker_dim})"
+            )
+        if not isinstance(self.whisper_layers, int) or self.whisper_layers < 0:
+            raise AdapterError("adapter whisper_layers must be an integer >= 0")
+        if self.whisper_layers and set(self.whisper) != set(WHISPER_LAYER_FIELDS):
+            raise AdapterError(
+                f"adapter whisper_layers needs whisper: {{{', '.join(WHISPER_LAYER_FIELDS)}}}"
             )
 
     @classmethod
@@ -93,6 +118,29 @@ class AudioAdapter(nn.Module):
             for linear in (layer.self_attn.out_proj, layer.linear2):
                 nn.init.zeros_(linear.weight)
                 nn.init.zeros_(linear.bias)
+        self.whisper_top = nn.ModuleList()
+        if config.whisper_layers:
+            from transformers import WhisperConfig
+            from transformers.models.whisper.modeling_whisper import WhisperEncoderLayer
+
+            if config.whisper["d_model"] != config.encoder_dim:
+                raise AdapterError("adapter whisper d_model must equal its encoder_dim")
+            layer_config = WhisperConfig(
+                **config.whisper, dropout=0.0, attention_dropout=0.0, activation_dropout=0.0
+            )
+            self.whisper_top.extend(
+                WhisperEncoderLayer(layer_config) for _ in range(config.whisper_layers)
+            )
+            self.whisper_norm = nn.LayerNorm(config.encoder_dim)
+
+    def copy_whisper_top(self, encoder: nn.Module) -> None:
+        """Start the trained Whisper layers as the encoder's own top layers and final norm."""
+        n = self.config.whisper_layers
+        if n > len(encoder.layers):
+            raise AdapterError(f"the encoder has fewer than {n} layers to copy")
+        for mine, theirs in zip(self.whisper_top, encoder.layers[-n:], strict=True):
+            mine.load_state_dict(theirs.state_dict())
+        self.whisper_norm.load_state_dict(encoder.layer_norm.state_dict())
 
     def tokens_for(self, frames: torch.Tensor) -> torch.Tensor:
         """Adapter tokens for clips of `frames` encoder frames (a partial group counts)."""
@@ -109,6 +157,13 @@ class AudioAdapter(nn.Module):
         b, t, d = hidden.shape
         n = -(-t // k)
         mask = mask.bool()
+        if len(self.whisper_top):  # the rest of Whisper's encoder: cropped, padding masked
+            from omni_reasoner.model.audio_encoder import key_bias
+
+            bias = key_bias(mask, hidden.dtype)
+            for layer in self.whisper_top:
+                hidden = layer(hidden, bias)
+            hidden = self.whisper_norm(hidden)
         hidden = hidden * mask[..., None].to(hidden.dtype)
         if n * k != t:
             hidden = nn.functional.pad(hidden, (0, 0, 0, n * k - t))

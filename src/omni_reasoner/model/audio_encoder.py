@@ -37,6 +37,12 @@ class EncodedAudio:
         return self.mask.sum(dim=1)
 
 
+def key_bias(keys: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """(B, T) True where a frame may be attended to -> the additive mask Whisper's layers take."""
+    bias = torch.zeros(keys.shape, dtype=dtype, device=keys.device)
+    return bias.masked_fill(~keys, torch.finfo(dtype).min)[:, None, None, :]
+
+
 class AudioEncoder(nn.Module):
     """Log-mel (`WhisperFeatureExtractor`) + a frozen HF `WhisperEncoder`, cropped or full-window.
 
@@ -53,25 +59,37 @@ class AudioEncoder(nn.Module):
     length is rounded up to an even count (conv2 has stride 2, so no encoder frame reads
     past the clip's mel), and mel frames beyond a clip are zeros, which is what conv1's own
     zero padding shows a clip encoded alone.
+
+    `below_top` N > 0 stops N layers short of the top and skips the final norm: those
+    layers are then copied into the adapter and trained there (`AdapterConfig.whisper_layers`),
+    and this frozen part, the one the cache stores, ends below them.
     """
 
-    def __init__(self, encoder, features, crop: bool = True):
+    def __init__(self, encoder, features, crop: bool = True, below_top: int = 0):
         super().__init__()
+        if not isinstance(below_top, int) or not 0 <= below_top <= len(encoder.layers):
+            raise AudioEncodeError(
+                f"cannot stop {below_top} layers below the top of a "
+                f"{len(encoder.layers)}-layer encoder"
+            )
         self.encoder = encoder.eval().requires_grad_(False)
         self.features = features
         self.crop = crop
+        self.below_top = below_top
         self.frame_samples = features.hop_length * 2  # conv2's stride 2: 20 ms a frame
         self.max_frames = encoder.config.max_source_positions
         self.max_samples = self.max_frames * self.frame_samples
         self._id: str | None = None
 
     @classmethod
-    def from_pretrained(cls, path: str | Path | None = None, crop: bool = True) -> AudioEncoder:
+    def from_pretrained(
+        cls, path: str | Path | None = None, crop: bool = True, below_top: int = 0
+    ) -> AudioEncoder:
         """The encoder half of a converted Whisper directory (default: Whisper tiny.en)."""
         from omni_reasoner.model.whisper import load_whisper
 
         model, features, _ = load_whisper(path)
-        return cls(model.get_encoder(), features, crop=crop)
+        return cls(model.get_encoder(), features, crop=crop, below_top=below_top)
 
     @property
     def dim(self) -> int:
@@ -83,13 +101,16 @@ class AudioEncoder(nn.Module):
 
     @property
     def encoder_id(self) -> str:
-        """A fingerprint of the weights, for caches: equal weights, equal id."""
+        """A fingerprint of the weights and of where the output is taken, for caches and
+        checkpoints: equal weights and depth, equal id."""
         if self._id is None:
             digest = hashlib.sha256()
             for name, tensor in sorted(self.encoder.state_dict().items()):
                 digest.update(name.encode())
                 digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
             self._id = f"whisper-d{self.dim}-{digest.hexdigest()[:16]}"
+            if self.below_top:
+                self._id += f"-below{self.below_top}"
         return self._id
 
     def train(self, mode: bool = True):
@@ -152,12 +173,11 @@ class AudioEncoder(nn.Module):
         steps = torch.arange(width, device=x.device)
         valid = steps[None, :] < frames.to(x.device)[:, None]  # (B, T)
         # full window: Whisper's own behaviour, every frame attends to the whole 30 s
-        keys = valid if self.crop else torch.ones_like(valid)
-        bias = torch.zeros(keys.shape, dtype=x.dtype, device=x.device)
-        bias = bias.masked_fill(~keys, torch.finfo(x.dtype).min)[:, None, None, :]
-        for layer in enc.layers:
+        bias = key_bias(valid if self.crop else torch.ones_like(valid), x.dtype)
+        for layer in enc.layers[: len(enc.layers) - self.below_top]:
             x = layer(x, bias)
-        x = enc.layer_norm(x)
+        if not self.below_top:
+            x = enc.layer_norm(x)
         longest = int(frames.max())
         valid = valid[:, :longest]
         hidden = x[:, :longest] * valid[..., None]

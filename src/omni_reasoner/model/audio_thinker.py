@@ -28,7 +28,12 @@ from omni_reasoner.format.tokens import (
     QUESTION,
     TRANSCRIBE,
 )
-from omni_reasoner.model.adapter import AdapterConfig, AudioAdapter, build_audio_inputs
+from omni_reasoner.model.adapter import (
+    AdapterConfig,
+    AdapterError,
+    AudioAdapter,
+    build_audio_inputs,
+)
 
 TASKS = {"answer": ANSWER, "transcribe": TRANSCRIBE}
 PAD_WIDTH_TO = 16  # as the text collate: few distinct shapes keep CPU kernel caches small
@@ -186,7 +191,10 @@ def load_audio_encoder(audio: dict):
 
     name = audio.get("encoder", "")
     path = None if name in ("", "whisper-tiny.en") else Path(name)
-    encoder = AudioEncoder.from_pretrained(path, crop=audio.get("crop_mode", "crop") == "crop")
+    below_top = (audio.get("adapter") or {}).get("whisper_layers", 0)
+    encoder = AudioEncoder.from_pretrained(
+        path, crop=audio.get("crop_mode", "crop") == "crop", below_top=below_top
+    )
     if audio.get("encoder_id") and encoder.encoder_id != audio["encoder_id"]:
         raise AudioCheckpointError(
             f"the audio encoder found ({encoder.encoder_id}) is not the one this checkpoint "
@@ -229,8 +237,22 @@ class AudioFrontEnd:
         return AudioPrompt(embeds=embeds[0][mask[0]], seconds=seconds, task=task)
 
 
-def new_adapter(config: AdapterConfig | dict, encoder_dim: int, thinker_dim: int) -> AudioAdapter:
-    """A fresh adapter sized for this encoder and Thinker (config keys k, pool, hidden_dim)."""
+def new_adapter(config: AdapterConfig | dict, encoder, thinker_dim: int) -> AudioAdapter:
+    """A fresh adapter sized for this `AudioEncoder` and Thinker (config keys k, pool,
+    hidden_dim, layers, whisper_layers); Whisper layers it takes over start as the
+    encoder's own."""
+    from omni_reasoner.model.adapter import whisper_config
+
     values = asdict(config) if isinstance(config, AdapterConfig) else dict(config)
-    values.update(encoder_dim=encoder_dim, thinker_dim=thinker_dim)
-    return AudioAdapter(AdapterConfig.from_dict(values))
+    values.update(encoder_dim=encoder.dim, thinker_dim=thinker_dim)
+    if values.get("whisper_layers"):
+        if values["whisper_layers"] != encoder.below_top:
+            raise AdapterError(
+                f"the adapter takes over {values['whisper_layers']} Whisper layers, but the "
+                f"encoder stops {encoder.below_top} below the top"
+            )
+        values["whisper"] = whisper_config(encoder.encoder.config)
+    adapter = AudioAdapter(AdapterConfig.from_dict(values))
+    if adapter.config.whisper_layers:
+        adapter.copy_whisper_top(encoder.encoder)
+    return adapter

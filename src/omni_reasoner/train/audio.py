@@ -56,11 +56,13 @@ def read_clips(data: str | Path, split: str, limit: int = 0) -> list[dict]:
     return clips[:limit] if limit else clips
 
 
-def load_encoder(config: TrainConfig):
+def load_encoder(config: TrainConfig, below_top: int = 0):
+    """The frozen encoder, stopping `below_top` layers short of the top (the adapter's
+    `whisper_layers` are those layers)."""
     from omni_reasoner.model.audio_encoder import AudioEncoder
 
     path = config.audio.encoder or None
-    return AudioEncoder.from_pretrained(path, crop=config.audio.crop)
+    return AudioEncoder.from_pretrained(path, crop=config.audio.crop, below_top=below_top)
 
 
 class AudioStage:
@@ -83,17 +85,20 @@ class AudioStage:
         self.audio = config.audio
         self.pieces = TokenPieces(tokenizer)
         add_audio_tokens(tokenizer, model)  # a no-op for a checkpoint that already hears
-        self.encoder = load_encoder(config)
-        self.cache = EncoderCache(
-            cache_dir(config), self.encoder.encoder_id, self.encoder.crop_mode
-        )
         hidden = model.get_input_embeddings().weight.shape[1]
         if has_adapter(start):
             adapter = load_adapter(start)
+            self.encoder = load_encoder(config, adapter.config.whisper_layers)
         else:
-            shape = ("k", "pool", "hidden_dim", "layers")
+            self.encoder = load_encoder(config, self.audio.whisper_layers)
+            shape = ("k", "pool", "hidden_dim", "layers", "whisper_layers")
             adapter_config = {name: getattr(self.audio, name) for name in shape}
-            adapter = new_adapter(adapter_config, self.encoder.dim, hidden)
+            adapter = new_adapter(adapter_config, self.encoder, hidden)
+        if adapter.config.whisper_layers and not self.encoder.crop:
+            raise AdapterError("adapter whisper_layers need cropped encoding (audio.crop: true)")
+        self.cache = EncoderCache(
+            cache_dir(config), self.encoder.encoder_id, self.encoder.crop_mode
+        )
         if (adapter.config.encoder_dim, adapter.config.thinker_dim) != (self.encoder.dim, hidden):
             raise AdapterError(
                 f"the adapter in {start} maps {adapter.config.encoder_dim} -> "
@@ -115,6 +120,10 @@ class AudioStage:
     @property
     def n_items(self) -> int:
         return len(self.items)
+
+    def lr_scale(self, name: str) -> float:
+        """Whisper's own layers (copied into the adapter) learn slower than the new parts."""
+        return self.audio.whisper_lr_scale if name.startswith("adapter.whisper_") else 1.0
 
     def before_step(self, step: int) -> None:
         self.module.freeze_thinker(step < self.audio.train_thinker_after)
@@ -193,9 +202,11 @@ def fill_cache(
     crop: bool = True,
     batch_size: int = 8,
     progress: bool = True,
+    below_top: int = 0,
 ) -> dict:
     """Encode every kept clip of `splits` into the cache once (hits are skipped, so a killed
-    run resumes where it stopped). Returns counts and throughput."""
+    run resumes where it stopped); `below_top` for an adapter with `whisper_layers`.
+    Returns counts and throughput."""
     import time
 
     from tqdm import tqdm
@@ -205,7 +216,7 @@ def fill_cache(
     from omni_reasoner.model.encoder_cache import EncoderCache
 
     clips = [clip for split in splits for clip in read_clips(data, split)]
-    encoder = AudioEncoder.from_pretrained(encoder_path or None, crop=crop)
+    encoder = AudioEncoder.from_pretrained(encoder_path or None, crop=crop, below_top=below_top)
     store = EncoderCache(
         Path(cache or Path(data) / CACHE_DIRNAME), encoder.encoder_id, encoder.crop_mode
     )

@@ -38,6 +38,8 @@ class AudioTrainConfig:
     pool: str = "stack"
     hidden_dim: int = 0
     layers: int = 0  # transformer layers on the pooled tokens (0 = the MLP alone)
+    whisper_layers: int = 0  # Whisper's top encoder layers moved into the adapter and trained
+    whisper_lr_scale: float = 0.1  # their learning rate, as a share of `lr` (any stage)
 
 
 @dataclass
@@ -106,6 +108,12 @@ class TrainConfig:
         need(self.precision in ("auto", "bf16", "fp32"), "precision must be auto, bf16 or fp32")
         need(self.device in ("auto", "cpu", "cuda"), "device must be auto, cpu or cuda")
         need(
+            isinstance(self.threads, int)
+            and not isinstance(self.threads, bool)
+            and self.threads >= 0,
+            "threads must be an integer >= 0 (0 = all cores)",
+        )
+        need(
             self.vocab_size >= 300,
             "vocab_size must be >= 300 (the byte alphabet and special tokens)",
         )
@@ -122,6 +130,19 @@ class TrainConfig:
             need(
                 isinstance(self.audio.layers, int) and self.audio.layers >= 0,
                 "audio.layers must be an integer >= 0",
+            )
+            need(
+                isinstance(self.audio.whisper_layers, int) and self.audio.whisper_layers >= 0,
+                "audio.whisper_layers must be an integer >= 0",
+            )
+            need(
+                not self.audio.whisper_layers or self.audio.crop,
+                "audio.whisper_layers need cropped encoding (audio.crop: true)",
+            )
+            scale = self.audio.whisper_lr_scale
+            need(
+                isinstance(scale, int | float) and 0 < scale <= 1,
+                "audio.whisper_lr_scale must be in (0, 1]",
             )
         if self.reader is not None:
             need(self.audio is None, "reader and audio cannot be combined in one stage")

@@ -94,6 +94,17 @@ def _atomic_save(model, tokenizer, state: dict, meta: dict, target: Path, extra=
     shutil.rmtree(old, ignore_errors=True)
 
 
+# how a run executes, not what it learns: a resumed run may change them (another machine)
+RUNTIME_FIELDS = ("threads",)
+
+
+def config_changes(saved: dict, now: dict) -> list[str]:
+    """The fields in which a resumed run's config differs from the one it started with."""
+    return sorted(
+        k for k in set(saved) | set(now) if k not in RUNTIME_FIELDS and saved.get(k) != now.get(k)
+    )
+
+
 def _resume_dir(out: Path) -> Path | None:
     for candidate in (out / LAST, out / f".{LAST}.old"):
         if (candidate / "trainer_state.pt").is_file():
@@ -202,10 +213,8 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
     if resume is not None:
         model, tokenizer = load_thinker(resume)
         state = torch.load(resume / "trainer_state.pt", weights_only=False)
-        if state["config"] != config.to_dict():
-            changed = sorted(
-                k for k in state["config"] if state["config"][k] != config.to_dict().get(k)
-            )
+        changed = config_changes(state["config"], config.to_dict())
+        if changed:
             raise ValueError(
                 f"{out} holds a run with another config (differs in: {', '.join(changed)}); use another out"
             )
