@@ -187,6 +187,8 @@ def test_whisper_layers_in_the_adapter_start_as_the_encoders_own_top(tiny_whispe
     assert not any(p.requires_grad for p in below.parameters())
     with pytest.raises(AdapterError, match="encoder stops 0 below the top"):
         new_adapter({"whisper_layers": 1}, whole, 48)
+    with pytest.raises(AdapterError, match="takes over 0 Whisper layers, but the encoder stops 1"):
+        new_adapter({}, below, 48)
     with pytest.raises(AudioEncodeError, match="cannot stop 3 layers below the top of a 2-layer"):
         AudioEncoder(*tiny_whisper, below_top=3)
 
@@ -223,6 +225,11 @@ def test_adapter_config_errors_are_one_line():
         AdapterConfig(whisper_layers=-1)
     with pytest.raises(AdapterError, match="whisper_layers needs whisper: {d_model, "):
         AdapterConfig(whisper_layers=1)
+    with pytest.raises(AdapterError, match="whisper_layers must be an integer >= 0"):
+        AdapterConfig(whisper_layers=True)
+    whisper = {"d_model": 32, "encoder_attention_heads": 4, "encoder_ffn_dim": 64}
+    with pytest.raises(AdapterError, match="activation_function 'wobble' is not one"):
+        AdapterConfig(whisper_layers=1, whisper=whisper | {"activation_function": "wobble"})
 
 
 def test_adapter_saves_and_loads_beside_a_checkpoint(tmp_path):

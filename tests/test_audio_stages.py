@@ -191,9 +191,12 @@ def test_stage1_can_train_whispers_top_layer_and_later_stages_hear_with_it(chain
     config.write_text(yaml.safe_dump(data | {"audio": data["audio"] | {"whisper_layers": 1}}))
     cache = chain["data"] / "encoder-cache"
     before = len(list(cache.rglob("*.safetensors")))
-    assert main(["train", "--config", str(config), "--quiet"]) == 0
-    # the training clips again, at the new depth (another key); nothing else changed
+    assert main(["audio", "cache", str(chain["data"]), "--split", "train", "--whisper-layers", "1",
+                 "--quiet"]) == 0  # fmt: skip
+    # the training clips again, at the new depth (another key)
     assert len(list(cache.rglob("*.safetensors"))) == before + CLIPS_PER_SPLIT
+    assert main(["train", "--config", str(config), "--quiet"]) == 0
+    assert len(list(cache.rglob("*.safetensors"))) == before + CLIPS_PER_SPLIT  # all hits
     final = tmp / "wl1" / "final"
     adapter_config = json.loads((final / "adapter_config.json").read_text())
     assert adapter_config["whisper_layers"] == 1 and adapter_config["whisper"]["d_model"] == 384
@@ -202,9 +205,18 @@ def test_stage1_can_train_whispers_top_layer_and_later_stages_hear_with_it(chain
     copied = whisper.layers[-1].fc1.weight
     assert trained["whisper_top.0.fc1.weight"].shape == copied.shape
     assert not torch.equal(trained["whisper_top.0.fc1.weight"], copied)  # it trained
+    # Whisper's layer and norm, and nothing else, learn at whisper_lr_scale x lr
+    state = torch.load(tmp / "wl1" / "checkpoint-last" / "trainer_state.pt", weights_only=False)
+    slow = [g for g in state["optimizer"]["param_groups"] if g["lr_scale"] == 0.1]
+    assert sum(len(g["params"]) for g in slow) == sum(k.startswith("whisper_") for k in trained)
     meta = json.loads((final / "omni_reasoner.json").read_text())
     assert meta["audio"]["encoder_id"].endswith("-below1")
     stage2 = _stage_config(tmp, "stage2", chain["data"], final, tmp / "wl1-s2", max_steps=2)
+    data = yaml.safe_load(stage2.read_text())
+    stage2.write_text(yaml.safe_dump(data | {"audio": data["audio"] | {"whisper_layers": 2}}))
+    assert main(["train", "--config", str(stage2), "--quiet"]) == 2  # asks for another depth
+    assert "the adapter in" in capsys.readouterr().err
+    stage2.write_text(yaml.safe_dump(data))
     assert main(["train", "--config", str(stage2), "--quiet"]) == 0
     meta = json.loads((tmp / "wl1-s2" / "final" / "omni_reasoner.json").read_text())
     assert meta["audio"]["adapter"]["whisper_layers"] == 1

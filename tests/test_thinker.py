@@ -223,6 +223,19 @@ def test_a_resumed_run_may_change_only_how_it_runs():
     assert config_changes(saved, {**saved, "reader": {"word_dropout": 1}}) == ["reader"]
 
 
+def test_a_run_saved_before_an_option_existed_still_resumes():
+    """A field added later takes its default when the saved config is read back."""
+    from omni_reasoner.train.config import train_config_from_dict
+    from omni_reasoner.train.loop import config_changes, with_defaults
+
+    now = train_config_from_dict({"audio": {"mix": {"transcribe": 1.0}}, "init_from": "x"})
+    saved = now.to_dict()
+    del saved["audio"]["whisper_layers"], saved["question_noise"]  # as an older version wrote it
+    assert config_changes(saved, now.to_dict()) == ["audio", "question_noise"]
+    assert config_changes(with_defaults(saved), now.to_dict()) == []
+    assert with_defaults({"no_such_field": 1}) == {"no_such_field": 1}  # compared as it was
+
+
 def test_ddp_with_two_cpu_processes(tmp_path, small_dataset):
     config = _train_config(tmp_path, small_dataset, max_steps=6, save_every=3)
     result = subprocess.run(

@@ -44,6 +44,11 @@ WHISPER_LAYER_FIELDS = (
 )
 
 
+def _count(value) -> bool:
+    """An integer >= 0 (a bool is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def whisper_config(encoder_config) -> dict:
     """The `whisper` entry of an adapter config, from a `WhisperConfig`."""
     return {name: getattr(encoder_config, name) for name in WHISPER_LAYER_FIELDS}
@@ -77,12 +82,20 @@ class AdapterConfig:
             raise AdapterError(
                 f"adapter heads ({self.heads}) must divide thinker_dim ({self.thinker_dim})"
             )
-        if not isinstance(self.whisper_layers, int) or self.whisper_layers < 0:
+        if not _count(self.whisper_layers):
             raise AdapterError("adapter whisper_layers must be an integer >= 0")
-        if self.whisper_layers and set(self.whisper) != set(WHISPER_LAYER_FIELDS):
-            raise AdapterError(
-                f"adapter whisper_layers needs whisper: {{{', '.join(WHISPER_LAYER_FIELDS)}}}"
-            )
+        if self.whisper_layers:
+            if not isinstance(self.whisper, dict) or set(self.whisper) != set(WHISPER_LAYER_FIELDS):
+                raise AdapterError(
+                    f"adapter whisper_layers needs whisper: {{{', '.join(WHISPER_LAYER_FIELDS)}}}"
+                )
+            from transformers.activations import ACT2FN
+
+            if self.whisper["activation_function"] not in ACT2FN:
+                raise AdapterError(
+                    f"adapter whisper activation_function {self.whisper['activation_function']!r} "
+                    "is not one transformers knows"
+                )
 
     @classmethod
     def from_dict(cls, data: dict) -> AdapterConfig:
@@ -125,8 +138,14 @@ class AudioAdapter(nn.Module):
 
             if config.whisper["d_model"] != config.encoder_dim:
                 raise AdapterError("adapter whisper d_model must equal its encoder_dim")
+            # eager attention: it adds the fp32 key mask to the scores as they are (SDPA under
+            # bf16 autocast would round the mask to -inf)
             layer_config = WhisperConfig(
-                **config.whisper, dropout=0.0, attention_dropout=0.0, activation_dropout=0.0
+                **config.whisper,
+                dropout=0.0,
+                attention_dropout=0.0,
+                activation_dropout=0.0,
+                attn_implementation="eager",
             )
             self.whisper_top.extend(
                 WhisperEncoderLayer(layer_config) for _ in range(config.whisper_layers)

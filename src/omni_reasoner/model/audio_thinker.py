@@ -222,6 +222,10 @@ class AudioFrontEnd:
             raise AudioCheckpointError(f"checkpoint {checkpoint} has no audio path")
         adapter = load_adapter(checkpoint)
         encoder = load_audio_encoder(audio)
+        try:
+            check_depth(adapter.config.whisper_layers, encoder)
+        except AdapterError as exc:
+            raise AudioCheckpointError(f"checkpoint {checkpoint}: {exc}") from None
         if adapter.config.encoder_dim != encoder.dim:
             raise AudioCheckpointError(
                 f"the adapter takes {adapter.config.encoder_dim}-wide frames, the encoder gives {encoder.dim}"
@@ -237,6 +241,15 @@ class AudioFrontEnd:
         return AudioPrompt(embeds=embeds[0][mask[0]], seconds=seconds, task=task)
 
 
+def check_depth(whisper_layers: int, encoder) -> None:
+    """The adapter must start exactly where the frozen encoder stops."""
+    if whisper_layers != encoder.below_top:
+        raise AdapterError(
+            f"the adapter takes over {whisper_layers} Whisper layers, but the encoder stops "
+            f"{encoder.below_top} below the top"
+        )
+
+
 def new_adapter(config: AdapterConfig | dict, encoder, thinker_dim: int) -> AudioAdapter:
     """A fresh adapter sized for this `AudioEncoder` and Thinker (config keys k, pool,
     hidden_dim, layers, whisper_layers); Whisper layers it takes over start as the
@@ -245,12 +258,8 @@ def new_adapter(config: AdapterConfig | dict, encoder, thinker_dim: int) -> Audi
 
     values = asdict(config) if isinstance(config, AdapterConfig) else dict(config)
     values.update(encoder_dim=encoder.dim, thinker_dim=thinker_dim)
+    check_depth(values.get("whisper_layers", 0), encoder)
     if values.get("whisper_layers"):
-        if values["whisper_layers"] != encoder.below_top:
-            raise AdapterError(
-                f"the adapter takes over {values['whisper_layers']} Whisper layers, but the "
-                f"encoder stops {encoder.below_top} below the top"
-            )
         values["whisper"] = whisper_config(encoder.encoder.config)
     adapter = AudioAdapter(AdapterConfig.from_dict(values))
     if adapter.config.whisper_layers:

@@ -88,7 +88,13 @@ class AudioStage:
         hidden = model.get_input_embeddings().weight.shape[1]
         if has_adapter(start):
             adapter = load_adapter(start)
-            self.encoder = load_encoder(config, adapter.config.whisper_layers)
+            trained = adapter.config.whisper_layers
+            if self.audio.whisper_layers and self.audio.whisper_layers != trained:
+                raise AdapterError(
+                    f"audio.whisper_layers is {self.audio.whisper_layers}, but the adapter in "
+                    f"{start} trains {trained} Whisper layers (a later stage keeps its adapter's)"
+                )
+            self.encoder = load_encoder(config, trained)
         else:
             self.encoder = load_encoder(config, self.audio.whisper_layers)
             shape = ("k", "pool", "hidden_dim", "layers", "whisper_layers")

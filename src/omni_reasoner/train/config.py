@@ -132,7 +132,9 @@ class TrainConfig:
                 "audio.layers must be an integer >= 0",
             )
             need(
-                isinstance(self.audio.whisper_layers, int) and self.audio.whisper_layers >= 0,
+                isinstance(self.audio.whisper_layers, int)
+                and not isinstance(self.audio.whisper_layers, bool)
+                and self.audio.whisper_layers >= 0,
                 "audio.whisper_layers must be an integer >= 0",
             )
             need(

@@ -98,6 +98,17 @@ def _atomic_save(model, tokenizer, state: dict, meta: dict, target: Path, extra=
 RUNTIME_FIELDS = ("threads",)
 
 
+def with_defaults(saved: dict) -> dict:
+    """A saved run's config as this version reads it: fields added since then take their
+    defaults, so a run started before a new option existed still resumes."""
+    from omni_reasoner.train.config import train_config_from_dict
+
+    try:
+        return train_config_from_dict(saved, saved.get("name", "custom")).to_dict()
+    except (ValueError, TypeError):  # not readable any more: compared as it was saved
+        return saved
+
+
 def config_changes(saved: dict, now: dict) -> list[str]:
     """The fields in which a resumed run's config differs from the one it started with."""
     return sorted(
@@ -213,7 +224,7 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
     if resume is not None:
         model, tokenizer = load_thinker(resume)
         state = torch.load(resume / "trainer_state.pt", weights_only=False)
-        changed = config_changes(state["config"], config.to_dict())
+        changed = config_changes(with_defaults(state["config"]), config.to_dict())
         if changed:
             raise ValueError(
                 f"{out} holds a run with another config (differs in: {', '.join(changed)}); use another out"
