@@ -66,9 +66,9 @@ class EncoderCache:
         from safetensors.numpy import save
 
         key = self.key(samples)
-        peak = float(np.abs(frames).max()) if np.size(frames) else 0.0
-        frames = np.ascontiguousarray(frames, dtype=np.float16)
+        given, frames = frames, np.ascontiguousarray(frames, dtype=np.float16)
         if not np.isfinite(frames).all():
+            peak = float(np.abs(given).max())
             raise ValueError(f"encoder frames do not fit fp16 (peak {peak:.3g}); cannot cache them")
         meta = {"key": key, "sha256": hashlib.sha256(frames.tobytes()).hexdigest()}
         atomic_write_bytes(self.path(key), save({"frames": frames}, metadata=meta))

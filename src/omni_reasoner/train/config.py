@@ -21,6 +21,11 @@ class TrainConfigError(ValueError):
 AUDIO_KINDS = ("transcribe", "audio", "text")
 
 
+def _is_count(value) -> bool:
+    """An integer >= 0; YAML's true/false are not counts."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 @dataclass
 class AudioTrainConfig:
     """The `audio:` section of stages 1, 2 and 4 (docs/training.md, "Audio stages")."""
@@ -107,12 +112,7 @@ class TrainConfig:
         need(0 <= self.min_lr_ratio <= 1, "min_lr_ratio must be in [0, 1]")
         need(self.precision in ("auto", "bf16", "fp32"), "precision must be auto, bf16 or fp32")
         need(self.device in ("auto", "cpu", "cuda"), "device must be auto, cpu or cuda")
-        need(
-            isinstance(self.threads, int)
-            and not isinstance(self.threads, bool)
-            and self.threads >= 0,
-            "threads must be an integer >= 0 (0 = all cores)",
-        )
+        need(_is_count(self.threads), "threads must be an integer >= 0 (0 = all cores)")
         need(
             self.vocab_size >= 300,
             "vocab_size must be >= 300 (the byte alphabet and special tokens)",
@@ -132,10 +132,7 @@ class TrainConfig:
                 "audio.layers must be an integer >= 0",
             )
             need(
-                isinstance(self.audio.whisper_layers, int)
-                and not isinstance(self.audio.whisper_layers, bool)
-                and self.audio.whisper_layers >= 0,
-                "audio.whisper_layers must be an integer >= 0",
+                _is_count(self.audio.whisper_layers), "audio.whisper_layers must be an integer >= 0"
             )
             need(
                 not self.audio.whisper_layers or self.audio.crop,
