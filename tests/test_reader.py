@@ -278,6 +278,36 @@ def test_tuned_encoder_layers_train_and_travel_with_the_checkpoint(
     assert "tune_layers cannot go back to 0" in err and "Traceback" not in err
 
 
+def test_reader_batches_in_length_chunks_keep_the_whole_batchs_gradient(
+    small_dataset, tiny_encoder, thinker
+):
+    from omni_reasoner.data.store import load_split
+    from omni_reasoner.train.config import train_config_from_dict
+    from omni_reasoner.train.reader import ReaderStage
+
+    model, tokenizer = thinker
+    rows = load_split(small_dataset, "train")
+    gradients = []
+    for n in (1, 3):
+        config = train_config_from_dict({
+            "schedule": "interleave:2:8+nopad", "length_chunks": n,
+            "reader": {"encoder": str(tiny_encoder), "word_dropout": 0.0},
+        })  # fmt: skip
+        torch.manual_seed(0)  # the same fresh adapter both times
+        stage = ReaderStage(config, model, tokenizer, rows, None)
+        stage.reader.adapter[-1].weight.data.normal_()  # so the encoder's reading counts
+        chunks, _, _ = stage.batch([(i, 0) for i in range(9)], calculator=True)
+        assert len(chunks) == n and sum(len(c["questions"]) for c, _ in chunks) == 9
+        stage.module.zero_grad()
+        for inputs, share in chunks:
+            (stage.module(**inputs).loss * share).backward()
+        gradients.append(
+            torch.cat([p.grad.flatten() for p in stage.module.parameters() if p.grad is not None])
+        )
+    torch.testing.assert_close(gradients[1], gradients[0], rtol=1e-4, atol=1e-6)
+    model.zero_grad()
+
+
 def test_reader_config_errors(tmp_path, small_dataset, tiny_encoder, read_run, capsys):
     cases = [
         ({"reader": {"encoder": str(tiny_encoder), "depth": 1}}, "unknown key(s) depth"),

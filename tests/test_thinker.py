@@ -218,7 +218,7 @@ def test_a_resumed_run_may_change_only_how_it_runs():
     from omni_reasoner.train.loop import config_changes
 
     saved = {"lr": 0.003, "threads": 1, "max_steps": 24}
-    assert config_changes(saved, {**saved, "threads": 2}) == []
+    assert config_changes(saved, {**saved, "threads": 2, "length_chunks": 4}) == []
     assert config_changes(saved, {**saved, "lr": 0.001, "max_steps": 30}) == ["lr", "max_steps"]
     assert config_changes(saved, {**saved, "reader": {"word_dropout": 1}}) == ["reader"]
 
@@ -234,6 +234,41 @@ def test_a_run_saved_before_an_option_existed_still_resumes():
     assert config_changes(saved, now.to_dict()) == ["audio", "question_noise"]
     assert config_changes(with_defaults(saved), now.to_dict()) == []
     assert with_defaults({"no_such_field": 1}) == {"no_such_field": 1}  # compared as it was
+
+
+def _batch_gradient(model, chunks) -> torch.Tensor:
+    """The flattened gradient of one batch's loss, summed over its weighted chunks."""
+    model.zero_grad()
+    for inputs, share in chunks:
+        (model(**inputs).loss * share).backward()
+    return torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])
+
+
+def test_length_chunks_give_the_whole_batchs_gradient_with_less_padding(small_dataset):
+    from omni_reasoner.data.store import load_split
+    from omni_reasoner.model.thinker import ThinkerShape, new_thinker
+    from omni_reasoner.train.config import train_config_from_dict
+    from omni_reasoner.train.loop import text_batch, training_corpus
+
+    rows = load_split(small_dataset, "train")
+    tokenizer = train_tokenizer(training_corpus(rows), 500)
+    torch.manual_seed(0)
+    model = new_thinker(ThinkerShape(**TINY_MODEL), tokenizer)
+    picks = [(i, 0) for i in range(12)]
+    results = {}
+    for n in (1, 3, 20):
+        config = train_config_from_dict({"schedule": "interleave:2:8", "length_chunks": n})
+        chunks, tokens, _ = text_batch(
+            rows, picks, config, TokenPieces(tokenizer), True, tokenizer.pad_token_id, "cpu"
+        )
+        padded = sum(inputs["input_ids"].numel() for inputs, _ in chunks)
+        results[n] = (_batch_gradient(model, chunks), tokens, padded, len(chunks))
+    whole, tokens, padded, count = results[1]
+    assert count == 1 and results[3][3] == 3 and results[20][3] == 12  # at most one per example
+    for n in (3, 20):
+        assert results[n][1] == tokens  # the same real tokens
+        assert results[n][2] < padded  # fewer pad positions computed
+        torch.testing.assert_close(results[n][0], whole, rtol=1e-4, atol=1e-6)
 
 
 def test_ddp_with_two_cpu_processes(tmp_path, small_dataset):
@@ -375,6 +410,14 @@ def test_train_config_errors(tmp_path, small_dataset, capsys):
     good = _train_config(tmp_path, small_dataset)
     assert main(["train", "--config", str(good), "--threads", "-1"]) == 2
     assert "threads must be an integer >= 0" in capsys.readouterr().err
+    for chunks in (0, True):
+        bad.write_text(yaml.safe_dump({"data": str(small_dataset), "length_chunks": chunks}))
+        assert main(["train", "--config", str(bad)]) == 2
+        assert "length_chunks must be an integer >= 1" in capsys.readouterr().err
+    audio = {"init_from": "x", "length_chunks": 2, "audio": {"mix": {"transcribe": 1.0}}}
+    bad.write_text(yaml.safe_dump({"data": str(small_dataset), **audio}))
+    assert main(["train", "--config", str(bad)]) == 2
+    assert "length_chunks applies to text stages" in capsys.readouterr().err
 
 
 def test_eval_writes_json_table_and_plot(trained, small_dataset, tmp_path, capsys):

@@ -161,7 +161,8 @@ class AudioStage:
         return kind, suffix, labels, length + len(suffix)
 
     def batch(self, picks: list[tuple[int, int]], calculator: bool):
-        """Model inputs for picked (item, epoch) pairs -> (inputs, tokens, dropped too long)."""
+        """Model inputs for picked (item, epoch) pairs -> (chunks as (inputs, loss share),
+        tokens, dropped too long): one chunk, since audio and text items mix in it."""
         from omni_reasoner.data.speak import decode_audio
         from omni_reasoner.model.audio_thinker import MixedBatch
 
@@ -183,11 +184,11 @@ class AudioStage:
                 batch.audio_suffix.append(ids)
                 batch.audio_labels.append(labels)
         if not tokens:
-            return None, 0, dropped
+            return [], 0, dropped
         if samples:
             frames = self.cache.encode(self.encoder, samples)
             batch.frames, batch.frame_mask = frames.hidden, frames.mask
-        return {"batch": batch}, tokens, dropped
+        return [({"batch": batch}, 1.0)], tokens, dropped
 
     def meta(self) -> dict:
         from omni_reasoner.model.audio_thinker import audio_meta

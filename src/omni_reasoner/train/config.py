@@ -75,6 +75,9 @@ class TrainConfig:
     seed: int = 0
     batch_size: int = 32
     grad_accum: int = 1
+    # each micro-batch is sorted by length and cut into this many chunks, each padded only to
+    # its own longest example: the same gradient with less padding (docs/training.md)
+    length_chunks: int = 1
     lr: float = 2e-3
     min_lr_ratio: float = 0.05
     warmup_steps: int = 100
@@ -107,6 +110,10 @@ class TrainConfig:
         need(
             self.batch_size >= 1 and self.grad_accum >= 1, "batch_size and grad_accum must be >= 1"
         )
+        need(
+            _is_count(self.length_chunks) and self.length_chunks >= 1,
+            "length_chunks must be an integer >= 1",
+        )
         need(self.max_steps >= 1, "max_steps must be >= 1")
         need(self.lr > 0, "lr must be > 0")
         need(0 <= self.min_lr_ratio <= 1, "min_lr_ratio must be in [0, 1]")
@@ -125,6 +132,10 @@ class TrainConfig:
                 need(isinstance(share, int | float) and share >= 0, "audio.mix shares must be >= 0")
             need(sum(mix.values()) > 0, "audio.mix shares must not all be 0")
             need(bool(self.init_from), "an audio stage starts from a checkpoint: set init_from")
+            need(
+                self.length_chunks == 1,
+                "length_chunks applies to text stages (an audio batch mixes audio and text items)",
+            )
             need(self.audio.train_thinker_after >= 0, "audio.train_thinker_after must be >= 0")
             need(self.audio.limit >= 0, "audio.limit must be >= 0")
             need(

