@@ -19,6 +19,7 @@ import statistics
 import time
 
 import torch
+from transformers import AutoTokenizer
 
 from omni_reasoner.data.store import load_split
 from omni_reasoner.model.thinker import new_thinker
@@ -35,6 +36,11 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=10, help="batches timed per repeat")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="0 = all cores")
+    parser.add_argument(
+        "--tokenizer",
+        default=None,
+        help="a checkpoint whose tokenizer to use (default: one trained on the first 5,000 items)",
+    )
     args = parser.parse_args()
 
     overrides = {"data": args.data} if args.data else {}
@@ -42,7 +48,10 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     rows = load_split(config.data, "train", columns=TRAINING_COLUMNS)
-    tokenizer = train_tokenizer(training_corpus(rows[:5000]), vocab_size=config.vocab_size)
+    if args.tokenizer:
+        tokenizer = AutoTokenizer.from_pretrained(args.tokenizer)
+    else:
+        tokenizer = train_tokenizer(training_corpus(rows[:5000]), vocab_size=config.vocab_size)
     torch.manual_seed(config.seed)
     model = new_thinker(config.model, tokenizer)
     model.train()

@@ -272,7 +272,8 @@ def test_length_chunks_give_the_whole_batchs_gradient_with_less_padding(small_da
 
 
 def test_ddp_with_two_cpu_processes(tmp_path, small_dataset):
-    config = _train_config(tmp_path, small_dataset, max_steps=6, save_every=3)
+    # two chunks a micro-batch: gradients are averaged across processes only at the last one
+    config = _train_config(tmp_path, small_dataset, max_steps=6, save_every=3, length_chunks=2)
     result = subprocess.run(
         [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517",
          "-m", "omni_reasoner.cli", "train", "--config", str(config), "--quiet"],
