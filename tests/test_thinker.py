@@ -271,6 +271,23 @@ def test_length_chunks_give_the_whole_batchs_gradient_with_less_padding(small_da
         torch.testing.assert_close(results[n][0], whole, rtol=1e-4, atol=1e-6)
 
 
+def test_length_chunks_sort_and_share_out_the_loss_tokens():
+    from omni_reasoner.train.examples import IGNORE
+    from omni_reasoner.train.loop import length_chunks, weigh_chunks
+
+    assert length_chunks([5, 1, 4, 2, 3], 2) == [[1, 3], [4, 2, 0]]
+    assert length_chunks([], 4) == [] and length_chunks([7], 4) == [[0]]
+    learn = {"labels": torch.tensor([[IGNORE, 1, 2, 3]])}  # 3 tokens after the shift
+    nothing = {"labels": torch.full((2, 4), IGNORE)}
+    one = {"labels": torch.tensor([[IGNORE, IGNORE, IGNORE, 9]])}
+    shares = weigh_chunks([learn, nothing, one])
+    assert [(c is learn, c is one, s) for c, s in shares] == [
+        (True, False, 0.75),
+        (False, True, 0.25),
+    ]
+    assert weigh_chunks([nothing]) == []
+
+
 def test_ddp_with_two_cpu_processes(tmp_path, small_dataset):
     # two chunks a micro-batch: gradients are averaged across processes only at the last one
     config = _train_config(tmp_path, small_dataset, max_steps=6, save_every=3, length_chunks=2)

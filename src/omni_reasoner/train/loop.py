@@ -197,10 +197,11 @@ def label_count(labels) -> int:
 
 def weigh_chunks(chunks: list[dict]) -> list[tuple[dict, float]]:
     """(inputs, share of the batch's loss tokens): the model averages over each chunk, so a
-    chunk's loss times its share sums to the loss of the whole batch."""
+    chunk's loss times its share sums to the loss of the whole batch. A chunk with nothing to
+    learn is left out (its mean loss would be 0 / 0)."""
     counts = [label_count(inputs["labels"]) for inputs in chunks]
-    total = sum(counts) or 1
-    return [(inputs, n / total) for inputs, n in zip(chunks, counts, strict=True)]
+    total = sum(counts)
+    return [(inputs, n / total) for inputs, n in zip(chunks, counts, strict=True) if n]
 
 
 def text_batch(rows, picks, config: TrainConfig, pieces, calculator: bool, pad_id: int, device):
