@@ -402,6 +402,7 @@ def test_bad_audio_stage_configs_are_one_line(tmp_path, chain, capsys):
         ({"mix": {"speech": 1.0}}, "audio.mix kind 'speech'"),
         ({"colour": 1}, "unknown key(s) colour"),
         ({"layers": -2}, "audio.layers must be an integer >= 0"),
+        ({"layers": True}, "audio.layers must be an integer >= 0"),
     ):
         config.write_text(yaml.safe_dump(data | {"audio": data["audio"] | change}))
         assert main(["train", "--config", str(config), "--quiet"]) == 2

@@ -314,6 +314,7 @@ def test_reader_config_errors(tmp_path, small_dataset, tiny_encoder, read_run, c
         ({"reader": {"word_dropout": 1.5}}, "reader.word_dropout must be a share in [0, 1]"),
         ({"reader": "minilm"}, "reader must be a mapping"),
         ({"reader": {"tune_layers": -1}}, "reader.tune_layers must be an integer >= 0"),
+        ({"reader": {"tune_layers": True}}, "reader.tune_layers must be an integer >= 0"),
         ({"reader": {"encoder_lr_scale": 0}}, "reader.encoder_lr_scale must be in (0, 1]"),
         ({"reader": {"read_numbers": "no"}}, "reader.read_numbers must be true or false"),
         ({"reader": {"encoder": str(tiny_encoder), "tune_layers": 3}},

@@ -69,7 +69,11 @@ class ReaderConfig:
                 raise ReaderError(f"reader {name} must be a positive integer")
         if not isinstance(self.hidden_dim, int) or self.hidden_dim < 0:
             raise ReaderError("reader hidden_dim must be an integer >= 0")
-        if not isinstance(self.tune_layers, int) or self.tune_layers < 0:
+        if (
+            not isinstance(self.tune_layers, int)
+            or isinstance(self.tune_layers, bool)
+            or self.tune_layers < 0
+        ):
             raise ReaderError("reader tune_layers must be an integer >= 0")
         for name in ("own_word_embeddings", "read_numbers"):
             if not isinstance(getattr(self, name), bool):

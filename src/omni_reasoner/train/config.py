@@ -139,7 +139,7 @@ class TrainConfig:
             need(self.audio.train_thinker_after >= 0, "audio.train_thinker_after must be >= 0")
             need(self.audio.limit >= 0, "audio.limit must be >= 0")
             need(
-                isinstance(self.audio.layers, int) and self.audio.layers >= 0,
+                _is_count(self.audio.layers),
                 "audio.layers must be an integer >= 0",
             )
             need(
@@ -163,7 +163,7 @@ class TrainConfig:
             )
             need(isinstance(self.reader.encoder, str), 'reader.encoder must be a path or ""')
             need(
-                isinstance(self.reader.tune_layers, int) and self.reader.tune_layers >= 0,
+                _is_count(self.reader.tune_layers),
                 "reader.tune_layers must be an integer >= 0",
             )
             need(
