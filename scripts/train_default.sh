@@ -11,7 +11,7 @@
 #   DATA=data/repro RUNS=runs/repro bash scripts/train_default.sh
 # THREADS (default 0 = all cores) overrides every config's `threads`: on an idle machine all
 # cores are fastest; on a machine shared with other jobs THREADS=1 avoids threads waiting
-# for each other. About 2 h on an idle 2-core CPU with all cores (docs/training.md).
+# for each other. About 1 h 45 min on an idle 2-core CPU with all cores (docs/training.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OR=.venv/bin/omni-reasoner
