@@ -2,8 +2,10 @@
 
     .venv/bin/python benchmarks/train_chunks.py [--config configs/tiny/stage3.yaml]
         [--data data/tiny-60k] [--chunks 1 2 4 8] [--batches 10] [--repeats 3] [--threads 0]
+        [--tokenizer runs/default/final]
 
-A Thinker of the config's shape (fresh weights, a tokenizer trained on the first 5,000 items)
+A Thinker of the config's shape (fresh weights; the tokenizer of `--tokenizer`'s checkpoint,
+else one trained on the first 5,000 items, which cuts the text into more pieces)
 takes the same random batches under every chunk count; the counts alternate inside each
 repeat so machine noise hits them alike. Printed per count: median seconds per step
 (forward + backward + AdamW), the share of computed positions that are real tokens, and the
