@@ -5,7 +5,7 @@
         [--tokenizer runs/default/final]
 
 A Thinker of the config's shape (fresh weights; the tokenizer of `--tokenizer`'s checkpoint,
-else one trained on the first 5,000 items, which cuts the text into more pieces)
+else one trained on the first 5,000 items)
 takes the same random batches under every chunk count; the counts alternate inside each
 repeat so machine noise hits them alike. Printed per count: median seconds per step
 (forward + backward + AdamW), the share of computed positions that are real tokens, and the
