@@ -149,14 +149,20 @@ def collect(config: BuildConfig) -> tuple[list[Candidate], dict]:
     ):
         for category in CATEGORIES:
             if n > 0:
-                problems = generate(category, split, n, config.seed)
+                problems = generate(category, split, n, config.seed, config.wording)
                 candidates += [Candidate(split, f"generator/{category}", p) for p in problems]
     # `valid`: more held-out problems in training phrasings, for learning curves and model
     # selection, so that nothing is ever tuned on `test`. Drawn like `test` with another seed.
     test_questions = {c.problem.question for c in candidates if c.split == "test"}
     for category in CATEGORIES:
         if config.n_valid_per_category > 0:
-            pool = generate(category, "test", 2 * config.n_valid_per_category + 50, config.seed + 1)
+            pool = generate(
+                category,
+                "test",
+                2 * config.n_valid_per_category + 50,
+                config.seed + 1,
+                config.wording,
+            )
             fresh = [p for p in pool if p.question not in test_questions]
             for p in fresh[: config.n_valid_per_category]:
                 p.source_split = "valid"
@@ -170,7 +176,7 @@ def collect(config: BuildConfig) -> tuple[list[Candidate], dict]:
     for origin, quota in _quotas(config).items():
         n = math.ceil(quota * OVERSAMPLE) + 10
         if origin.startswith("generator/"):
-            problems = generate(origin.split("/", 1)[1], "train", n, config.seed)
+            problems = generate(origin.split("/", 1)[1], "train", n, config.seed, config.wording)
         else:
             problems = load_source(origin, "train")
             report[f"{origin}:train"] = problems.report()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from omni_reasoner.data.phrasings import WORDING_VERSIONS
 from omni_reasoner.data.problem import CATEGORIES
 from omni_reasoner.data.traces import TRACE_STYLES
 from omni_reasoner.format.schedule import DEFAULT_SCHEDULES, parse_schedule
@@ -27,6 +28,9 @@ class BuildConfig:
     name: str = "custom"
     seed: int = 1234
     n_train: int = 2000
+    # the generator's training wording version (data/phrasings.py WORDING_VERSIONS): an older
+    # one rebuilds an older dataset byte for byte; held-out splits are the same in all
+    wording: int = WORDING_VERSIONS[-1]
     train_mix: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TRAIN_ORIGINS, 0.2))
     n_test_per_category: int = 100
     n_heldout_phrasing_per_category: int = 100
@@ -53,6 +57,10 @@ class BuildConfig:
                 raise ConfigError(f"config {self.name!r}: {why}")
 
         need(self.n_train >= 1, f"n_train must be >= 1, got {self.n_train}")
+        need(
+            type(self.wording) is int and self.wording in WORDING_VERSIONS,
+            f"wording must be one of {', '.join(map(str, WORDING_VERSIONS))}, got {self.wording!r}",
+        )
         need(self.shard_size >= 1, "shard_size must be >= 1")
         need(
             self.trace_style in TRACE_STYLES,
@@ -94,6 +102,8 @@ class BuildConfig:
     def fingerprint(self) -> str:
         """What the text output depends on; a resumed build must match it (audio has its own)."""
         data = {k: v for k, v in self.to_dict().items() if k != "audio"}
+        if data["wording"] == 1:  # datasets built before the field existed keep their fingerprint
+            del data["wording"]
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -92,8 +92,10 @@ def is_heldout_template(template_id: str) -> bool:
     return any(part in _HELDOUT_IDS for part in re.split(r"[.-]", template_id))
 
 
-def _pick(rng: random.Random, options: Sequence[Option], split: str) -> Option:
-    """An option of the split's tier where the choice point has any, else a training one."""
+def _pick(rng: random.Random, options: Sequence[Option], split: str, wording: int) -> Option:
+    """An option of the split's tier where the choice point has any, else a training one of
+    the wording version or an earlier one."""
+    options = [o for o in options if o.since <= wording]  # type: ignore[attr-defined]
     tier = SPLIT_TIERS.get(split, P.TRAIN)
     pool = [o for o in options if o.heldout == tier]  # type: ignore[attr-defined]
     if not pool:
@@ -553,15 +555,15 @@ def _words_for(rng: random.Random, frame: P.Frame, plan: _Plan, split: str) -> _
 
 
 def _question(
-    rng: random.Random, split: str, plan: _Plan, words: _Words, layout: str
+    rng: random.Random, split: str, wording: int, plan: _Plan, words: _Words, layout: str
 ) -> tuple[str, str, str]:
     whs, cores = P.ASKS[plan.ask]
     wh, noun_phrase = rng.choice(whs)
-    core = _pick(rng, cores, split)
+    core = _pick(rng, cores, split, wording)
     shapes = ("direct", "embedded", "relative") if noun_phrase else ("direct", "embedded")
     places = _PLACES.get(layout, _PLACES["ctx"])
     fitting = [w for w in P.WRAPPERS if w.shape in shapes and w.place in places]
-    wrapper = _pick(rng, fitting, split)
+    wrapper = _pick(rng, fitting, split, wording)
     text = wrapper.text.replace("{core}", getattr(core, wrapper.shape))
     text = text.replace("{wh}", wh).replace("{np}", noun_phrase or "")
     return words.fill(text), core.id, wrapper.id
@@ -578,8 +580,9 @@ def _arrange(layout: str, facts: list[str], question: str) -> str:
     return _sentence_case(" ".join(parts))
 
 
-def _word_problem(category: str, split: str, rng: random.Random) -> _Made | None:
-    frame = rng.choice(_FRAMES[SPLIT_TIERS.get(split, P.TRAIN)])
+def _word_problem(category: str, split: str, wording: int, rng: random.Random) -> _Made | None:
+    tier = SPLIT_TIERS.get(split, P.TRAIN)
+    frame = rng.choice([frame for frame in _FRAMES[tier] if frame.since <= wording])
     plans = [
         (p, w) for p, w, need in _PLANS[(category, frame.kind)] if not need or getattr(frame, need)
     ]
@@ -599,11 +602,11 @@ def _word_problem(category: str, split: str, rng: random.Random) -> _Made | None
     facts, ids = [], [_PREFIX[category], frame.id, plan.name]
     for kind, local in plan.facts:
         words.slots["S"] = words.slots["pronoun"] if rng.random() < 0.7 else words.slots["X"]
-        phrase = _pick(rng, P.FACTS[kind], split)
+        phrase = _pick(rng, P.FACTS[kind], split, wording)
         local = {k: words.fill(v) if isinstance(v, str) else v for k, v in local.items()}
         facts.append(words.fill(phrase.text, local))
         ids.append(phrase.id)
-    question, core_id, wrapper_id = _question(rng, split, plan, words, layout)
+    question, core_id, wrapper_id = _question(rng, split, wording, plan, words, layout)
     answer = int(plan.steps[-1].result)
     if plan.unit == "speed":
         unit = f"{words.nouns['unit'].plural} per hour"
@@ -633,7 +636,7 @@ def _typed(rng: random.Random, expression: str, worded: bool) -> str:
     return text.replace("( ", "(").replace(" )", ")")
 
 
-def _arith_short(split: str, rng: random.Random) -> _Made | None:
+def _arith_short(split: str, wording: int, rng: random.Random) -> _Made | None:
     for _ in range(_MAX_REDRAWS):
         op = rng.choice("+-*/")
         if op == "+":
@@ -658,12 +661,12 @@ def _arith_short(split: str, rng: random.Random) -> _Made | None:
         return None
     name = P.OP_NAMES[op]
     if rng.random() < 0.5:
-        wrapper = _pick(rng, P.ARITH_WRAPPERS, split)
+        wrapper = _pick(rng, P.ARITH_WRAPPERS, split, wording)
         worded = rng.random() < 0.4
         text = wrapper.text.replace("{E}", _typed(rng, steps[0].expression, worded))
         template_id = f"as.{name}.{wrapper.id}.{'word' if worded else 'sym'}"
     else:
-        phrase = _pick(rng, P.ARITH_TEMPLATES[op], split)
+        phrase = _pick(rng, P.ARITH_TEMPLATES[op], split, wording)
         text = phrase.text.format(a=a, b=b)
         template_id = f"as.{name}.{phrase.id}"
     return _sentence_case(text), steps, template_id, ""
@@ -798,9 +801,9 @@ def _apply(value: int, op: str, amount: int) -> int:
 _SHAPES = dict(P.ARITH_SHAPES)  # phrase -> shape
 
 
-def _arith_long(split: str, rng: random.Random) -> _Made | None:
+def _arith_long(split: str, wording: int, rng: random.Random) -> _Made | None:
     mode = rng.choices(("expr", "chain", "shape"), (5, 3, 2))[0]
-    shape_phrase = _pick(rng, list(_SHAPES), split) if mode == "shape" else None
+    shape_phrase = _pick(rng, list(_SHAPES), split, wording) if mode == "shape" else None
     for _ in range(_MAX_REDRAWS):
         if mode == "expr":
             filled = _fill_shape(rng, _random_shape(rng))
@@ -815,7 +818,7 @@ def _arith_long(split: str, rng: random.Random) -> _Made | None:
         return None
     values, step = filled
     if mode == "expr":
-        wrapper = _pick(rng, P.ARITH_WRAPPERS, split)
+        wrapper = _pick(rng, P.ARITH_WRAPPERS, split, wording)
         worded = "(" not in step.expression and rng.random() < 0.4
         text = wrapper.text.replace("{E}", _typed(rng, step.expression, worded))
         template_id = f"al.expr.{wrapper.id}.{'word' if worded else 'sym'}"
@@ -823,9 +826,10 @@ def _arith_long(split: str, rng: random.Random) -> _Made | None:
         text = shape_phrase.text.format(**values)
         template_id = f"al.shape.{shape_phrase.id}"
     else:
-        chain = _pick(rng, P.ARITH_CHAINS, split)
+        chain = _pick(rng, P.ARITH_CHAINS, split, wording)
         picked = [
-            (_pick(rng, P.ARITH_INSTRUCTIONS[op], split), amount) for op, amount in operations
+            (_pick(rng, P.ARITH_INSTRUCTIONS[op], split, wording), amount)
+            for op, amount in operations
         ]
         instructions = [phrase.text.format(n=amount) for phrase, amount in picked]
         joined = ", ".join(instructions[:-1]) + rng.choice(P.CHAIN_JOINS) + instructions[-1]
@@ -837,16 +841,18 @@ def _arith_long(split: str, rng: random.Random) -> _Made | None:
 # ------------------------------------------------------------------ public API
 
 
-def make_problem(category: str, split: str, seed: int) -> Problem | None:
+def make_problem(
+    category: str, split: str, seed: int, wording: int = P.WORDING_VERSIONS[-1]
+) -> Problem | None:
     """The problem for one item seed, or None when its draws did not fit the split."""
-    _check(category, split)
+    _check(category, split, wording)
     rng = random.Random(seed)
     if category == "arithmetic_short":
-        made = _arith_short(split, rng)
+        made = _arith_short(split, wording, rng)
     elif category == "arithmetic_long":
-        made = _arith_long(split, rng)
+        made = _arith_long(split, wording, rng)
     else:
-        made = _word_problem(category, split, rng)
+        made = _word_problem(category, split, wording, rng)
     if made is None:
         return None
     question, steps, template_id, unit = made
@@ -864,7 +870,9 @@ def make_problem(category: str, split: str, seed: int) -> Problem | None:
     )
 
 
-def _check(category: str, split: str) -> None:
+def _check(category: str, split: str, wording: int) -> None:
+    if wording not in P.WORDING_VERSIONS:
+        raise ValueError(f"unknown wording version {wording!r}; known: {P.WORDING_VERSIONS}")
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}; expected one of {CATEGORIES}")
     if split not in SPLITS:
@@ -876,9 +884,11 @@ def normalise_question(question: str) -> str:
     return re.sub(r"[\s.,?!:]", "", question.lower())
 
 
-def generate(category: str, split: str, n: int, seed: int) -> list[Problem]:
+def generate(
+    category: str, split: str, n: int, seed: int, wording: int = P.WORDING_VERSIONS[-1]
+) -> list[Problem]:
     """`n` distinct problems; the same arguments always give the same list."""
-    _check(category, split)
+    _check(category, split, wording)
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     rng = random.Random(f"{category}/{split}/{seed}")
@@ -887,7 +897,7 @@ def generate(category: str, split: str, n: int, seed: int) -> list[Problem]:
     for _ in range(50 * n + 1000):
         if len(problems) == n:
             return problems
-        problem = make_problem(category, split, rng.getrandbits(48))
+        problem = make_problem(category, split, rng.getrandbits(48), wording)
         if problem is None or (key := normalise_question(problem.question)) in seen:
             continue
         seen.add(key)

@@ -25,6 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 TRAIN, DEV, TEST = "", "dev", "test"  # an option's `heldout` tier
+# Training wording grows in versions; a dataset config's `wording: N` uses the options with
+# `since <= N`, so a dataset of an older version rebuilds byte for byte. 1: up to session 9
+# (the shipped default's data); 2: about 110 more training options and three training
+# scenes (session 10, docs/experiments.md section 14). Held-out options are all version 1.
+WORDING_VERSIONS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -51,10 +56,11 @@ class Phrase:
     id: str
     text: str
     heldout: str = TRAIN
+    since: int = 1  # the wording version that added it
 
 
-def T(id: str, text: str) -> Phrase:
-    return Phrase(id, text)
+def T(id: str, text: str, since: int = 1) -> Phrase:
+    return Phrase(id, text, since=since)
 
 
 def D(id: str, text: str) -> Phrase:
@@ -84,6 +90,8 @@ IRREGULAR_VERBS = {  # base: (third person singular, past)
     "feed": ("feeds", "fed"), "begin": ("begins", "began"),
     "set": ("sets", "set"), "hang": ("hangs", "hung"), "grab": ("grabs", "grabbed"),
     "string": ("strings", "strung"), "sew": ("sews", "sewed"), "release": ("releases", "released"),
+    "deal": ("deals", "dealt"), "choose": ("chooses", "chose"), "send": ("sends", "sent"),
+    "break": ("breaks", "broke"),
 }  # fmt: skip
 
 PRONOUNS = {"she": ("she", "her", "her"), "he": ("he", "him", "his")}  # subject, object, possessive
@@ -124,6 +132,7 @@ class Frame:
     receivers: tuple[Noun, ...] = ()
     rates: tuple[Rate, ...] = ()
     money: bool = False  # items can be bought at a price
+    since: int = 1  # the wording version that added it
 
     @property
     def gathering_rates(self) -> tuple[Rate, ...]:
@@ -224,6 +233,36 @@ FRAMES = (
         receivers=(N("farmer"), N("neighbor"), N("family", "families")),
         rates=(Rate("feed", N("animal"), HOUR, gathers=False), Rate("brush", N("horse"), DAY, gathers=False),
                Rate("raise", N("duckling"), WEEK)),
+    ),
+    Frame(
+        "office", "objects", since=2,
+        items=(N("folder"), N("envelope"), N("stapler"), N("notepad"), N("pen")),
+        kinds=("black", "white"),
+        containers=(N("box"), N("tray"), N("cabinet")),
+        gain=("buy", "get", "receive"), loss=("use", "lose", "give away"),
+        receivers=(N("coworker"), N("intern"), N("manager")),
+        rates=(Rate("print", N("flyer"), HOUR), Rate("answer", N("email"), HOUR, gathers=False)),
+        money=True,
+    ),
+    Frame(
+        "kitchen", "objects", since=2,
+        items=(N("plate"), N("cup"), N("spoon"), N("fork"), N("napkin")),
+        kinds=("clean", "dirty"),
+        containers=(N("cupboard"), N("box"), N("basket")),
+        gain=("buy", "get", "bring"), loss=("break", "lose", "give away"),
+        receivers=(N("guest"), N("neighbor"), N("relative")),
+        rates=(Rate("wash", N("dish", "dishes"), HOUR, gathers=False), Rate("bake", N("tart"), DAY)),
+        money=True,
+    ),
+    Frame(
+        "hardware", "objects", since=2,
+        items=(N("nail"), N("screw"), N("bolt"), N("hook"), N("hinge")),
+        kinds=("long", "short"),
+        containers=(N("box"), N("jar"), N("bin")),
+        gain=("buy", "get", "bring"), loss=("use", "lose", "give away"),
+        receivers=(N("builder"), N("carpenter"), N("neighbor")),
+        rates=(Rate("make", N("birdhouse"), DAY), Rate("fix", N("door"), DAY, gathers=False)),
+        money=True,
     ),
     Frame("travel", "travel"),
     Frame("savings", "savings"),
@@ -348,6 +387,9 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("has8", "{X} {v:look} after {n:item}"),
         T("has9", "{X} {v:keep} {n:item} at home"),
         T("has10", "{X} {v:store} {n:item} in {her} room"),
+        T("has11", "{Xposs} {container} {v:contain} {n:item}", since=2),
+        T("has12", "{n:item} {be:n} sitting in {Xposs} {container}", since=2),
+        T("has13", "{X} {v:possess} {n:item}", since=2),
     ),
     "gain": (
         T("gain1", "{S} {v:gain} {n} more {item:n}"),
@@ -359,6 +401,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("gain7", "{S} {v:add} {n:item} to the pile"),
         T("gain8", "{S} {v:gain} another {n:item}"),
         T("gain9", "soon {S} {v:gain} {n:item} more"),
+        T("gain10", "{S} {v:gain} {n:item} as well", since=2),
+        T("gain11", "the next day {S} {v:gain} {n:item}", since=2),
     ),
     "loss": (
         T("loss1", "{S} {v:loss} {n} of them"),
@@ -371,6 +415,9 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("loss8", "{S} {v:end} up without {n} of them"),
         T("loss9", "{S} {v:loss} {n} of the {items}"),
         T("loss10", "later, {S} {v:loss} {n:item}"),
+        T("loss11", "{S} {v:loss} {n} of those", since=2),
+        T("loss12", "{n} of the {items} {vp:go} missing", since=2),
+        T("loss13", "the next day {S} {v:loss} {n} of them", since=2),
     ),
     "two": (  # n, m >= 2
         T("two1", "{X} {v:have} {n} {kind1} {items} and {m} {kind2} {items}"),
@@ -383,6 +430,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("two5", "{n} of {Xposs} {items} {vp:be} {kind1} and the other {m} {vp:be} {kind2}"),
         H("two6", "among {Xposs} {items}, {n} {vp:be} {kind1} while {m} {vp:be} {kind2}"),
         T("two7", "{X} {v:have} {n} {kind1} {items}, plus {m} {kind2} ones"),
+        T("two8", "{X} {v:have} two kinds of {items}: {n} {kind1} and {m} {kind2}", since=2),
+        T("two9", "{X} {v:keep} {n} {kind1} {items} as well as {m} {kind2} {items}", since=2),
     ),
     "groups": (  # n containers with m items each
         T("grp1", "{X} {v:have} {n:container} with {m:item} in each"),
@@ -393,6 +442,12 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("grp6", "{X} {v:line} up {n:container}, each holding {m:item}"),
         H("grp7", "{X} {v:set} out {n:container} holding {m:item} apiece"),
         T("grp8", "{X} {v:have} {n:container}; each {container} {v:contain} {m:item}"),
+        T(
+            "grp9",
+            "there {be:n} {n:container} at {Xposs} place, with {m:item} per {container}",
+            since=2,
+        ),
+        T("grp10", "{X} {v:pack} {n:container}, {m:item} in each {container}", since=2),
     ),
     "share": (  # among n receivers
         T("shr1", "{S} {v:share} them equally among {n:receiver}"),
@@ -403,6 +458,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("shr6", "{n:receiver} {vp:get} an equal share of them"),
         H("shr7", "{S} {v:distribute} them fairly among {n:receiver}"),
         T("shr8", "{S} {v:give} each of {n:receiver} an equal number of them"),
+        T("shr9", "{n:receiver} each {vp:receive} the same number of them", since=2),
+        T("shr10", "{S} {v:deal} them out to {n:receiver} so that each {v:get} the same", since=2),
     ),
     "pack": (  # n per container
         T("pack1", "{S} {v:put} them into {containers} with {n:item} in each"),
@@ -413,6 +470,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("pack6", "{S} {v:bundle} them in groups of {n}, one group per {container}"),
         H("pack7", "{S} {v:load} them into {containers}, {n} to a {container}"),
         T("pack8", "{S} {v:place} {n:item} in every {container}"),
+        T("pack9", "{S} {v:fill} {containers} with {n} each", since=2),
+        T("pack10", "{S} {v:group} them {n} per {container}", since=2),
     ),
     "need": (
         T("need1", "{X} {v:need} {n:item}"),
@@ -420,6 +479,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("need3", "{X} {v:hope} to collect {n:item}"),
         H("need4", "{Xposs} target {v:be} {n:item}"),
         T("need5", "{X} {v:need} a total of {n:item}"),
+        T("need6", "{X} {v:aim} to get {n:item}", since=2),
+        T("need7", "{X} {v:require} {n:item} in all", since=2),
     ),
     "already": (
         T("alr1", "{S} already {v:have} {n}"),
@@ -428,6 +489,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("alr4", "{S} currently {v:have} {n}"),
         H("alr5", "at the moment {S} {v:hold} {n}"),
         T("alr6", "{S} {v:have} {n} right now"),
+        T("alr7", "{S} {v:have} {n} of them by now", since=2),
+        T("alr8", "up to now {S} {v:have} {n:item}", since=2),
     ),
     "stock": (  # items owned before a rate plan
         T("stk1", "{X} already {v:have} {n:item}"),
@@ -435,6 +498,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("stk3", "{X} {v:have} {n:item} left over from earlier"),
         H("stk4", "{X} {v:kick} off with {n:item} on hand"),
         T("stk5", "{X} {v:have} {n:item} to start with"),
+        T("stk6", "before that, {X} {v:have} {n:item}", since=2),
+        T("stk7", "{X} {v:have} {n:item} saved from before", since=2),
     ),
     # objects: a second person
     "has_y": (
@@ -444,6 +509,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("hy4", "{Y} {v:own} {n:item}"),
         H("hy5", "{Y} {v:carry} {n:item}"),
         T("hy6", "{Y} {v:keep} {n:item}"),
+        T("hy7", "{Y} {v:possess} {n:item}", since=2),
+        T("hy8", "{n:item} {be:n} in {Y}'s {container}", since=2),
     ),
     "more_y": (
         T("mry1", "{Y} {v:have} {n} more {item:n} than {X}"),
@@ -452,6 +519,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("mry3", "{Y}'s pile {v:be} {n} {item:n} bigger than {X}'s"),
         H("mry5", "{Y} {v:hold} {n} {item:n} beyond what {X} {v:have}"),
         T("mry6", "compared with {X}, {Y} {v:have} {n} more {item:n}"),
+        T("mry7", "{X} {v:have} {n} fewer {item:n} than {Y}", since=2),
+        T("mry8", "{X} {v:have} {n} {item:n} less than {Y}", since=2),
     ),
     "fewer_y": (
         T("fwy1", "{Y} {v:have} {n} fewer {item:n} than {X}"),
@@ -461,6 +530,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("fwy4", "{Y}'s pile {v:be} {n} {item:n} smaller than {X}'s"),
         H("fwy6", "{Y} {v:be} {n} {item:n} short of {X}"),
         T("fwy7", "compared with {X}, {Y} {v:have} {n} fewer {item:n}"),
+        T("fwy8", "{X} {v:have} {n} more {item:n} than {Y}", since=2),
+        T("fwy9", "{Y} {v:be} {n} {item:n} behind {X}", since=2),
     ),
     "times_y": (
         T("tmy1", "{Y} {v:have} {n} times as many {items} as {X}"),
@@ -468,6 +539,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("tmy3", "{Y}'s pile {v:be} {n} times the size of {X}'s"),
         H("tmy4", "for every {item} {X} {v:have}, {Y} {v:have} {n}"),
         T("tmy5", "{Y} {v:have} {n} times more {items} than {X}"),
+        T("tmy6", "{Y} {v:have} {n} times as many as {X} {v:do}", since=2),
+        T("tmy7", "{Y} {v:have} {n} times what {X} {v:have}", since=2),
     ),
     # objects: rates
     "rate": (
@@ -478,6 +551,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("rate5", "{X} {v:make} {n:item} per {period}"),
         H("rate6", "{Xposs} pace {v:be} {n:item} a {period}"),
         T("rate7", "{X} {v:make} {n:item} in one {period}"),
+        T("rate8", "{X} {v:make} {n:item} a {period}", since=2),
+        T("rate9", "{X} {v:be} able to {make} {n:item} every {period}", since=2),
     ),
     "duration": (
         T("dur1", "{S} {v:do} this for {n:period}"),
@@ -486,6 +561,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("dur4", "{S} {v:stick} with it for {n:period}"),
         H("dur5", "{S} {v:continue} like that for {n:period}"),
         T("dur6", "{S} {v:work} like this for {n:period}"),
+        T("dur7", "{S} {v:keep} going for {n:period}", since=2),
+        T("dur8", "{S} {v:do} the same for {n:period}", since=2),
     ),
     "rate_for": (  # n per period for m periods
         T("rfor1", "{X} {v:make} {n:item} each {period} for {m:period}"),
@@ -493,6 +570,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("rfor3", "during {m:period} {X} {v:make} {n:item} per {period}"),
         H("rfor4", "across {m:period}, {X} {v:make} {n:item} a {period}"),
         T("rfor5", "{X} {v:make} {n:item} each {period}, {m:period} in a row"),
+        T("rfor6", "over {m:period}, {X} {v:make} {n:item} each {period}", since=2),
+        T("rfor7", "for {m:period} straight, {X} {v:make} {n:item} per {period}", since=2),
     ),
     "rate_then": (  # m >= 2
         T("rthen1", "then {S} {v:make} {n:item} each {period} for {m:period}"),
@@ -500,6 +579,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("rthen3", "in the following {m:period} {S} {v:make} {n:item} per {period}"),
         H("rthen4", "for the next {m:period} the pace {v:change} to {n:item} a {period}"),
         T("rthen5", "later {S} {v:make} {n:item} each {period} for {m:period}"),
+        T("rthen6", "for {m:period} after that, {S} {v:make} {n:item} a {period}", since=2),
+        T("rthen7", "next {S} {v:make} {n:item} each {period} for {m:period}", since=2),
     ),
     # objects: money
     "price": (
@@ -511,6 +592,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("prc6", "a single {item} {v:go} for {$n}"),
         H("prc7", "{items} {vp:be} priced at {$n} apiece"),
         T("prc8", "a {item} {v:cost} {$n}"),
+        T("prc9", "the cost of one {item} {v:be} {$n}", since=2),
+        T("prc10", "{items} {vp:be} {$n} each", since=2),
     ),
     "buy": (
         T("buy1", "{X} {v:buy} {n:item}"),
@@ -520,6 +603,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("buy5", "{X} {v:purchase} {n:item}"),
         H("buy6", "{X} {v:pick} out {n:item} to take home"),
         T("buy7", "{X} {v:order} {n:item}"),
+        T("buy8", "{X} {v:pay} for {n:item}", since=2),
+        T("buy9", "{X} {v:choose} {n:item} at the shop", since=2),
     ),
     "paid": (  # n items for m dollars, n >= 2
         T("paid1", "{X} {v:pay} {$m} for {n:item}"),
@@ -528,6 +613,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("paid4", "{X} {v:spend} {$m} on {n:item}, all at the same price"),
         H("paid5", "{n:item} {vp:set} {X} back {$m}"),
         T("paid6", "{X} {v:pay} a total of {$m} for {n:item}"),
+        T("paid7", "for {n:item}, {X} {v:pay} {$m}", since=2),
+        T("paid8", "the bill for {Xposs} {n:item} {v:be} {$m}", since=2),
     ),
     "wallet": (
         T("wal1", "{X} {v:have} {$n}"),
@@ -536,6 +623,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("wal4", "{X} {v:bring} {$n} along"),
         H("wal5", "{X} {v:carry} {$n} in {her} pocket"),
         T("wal6", "{X} {v:start} the day with {$n}"),
+        T("wal7", "{X} {v:have} {$n} to spend", since=2),
+        T("wal8", "there {be:n} {$n} in {Xposs} purse", since=2),
     ),
     "spend": (
         T("spd1", "{S} {v:spend} {$n} on {items}"),
@@ -544,6 +633,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("spd4", "{S} {v:pay} {$n} for some {items}"),
         H("spd5", "{S} {v:drop} {$n} on {items}"),
         T("spd6", "{S} {v:spend} {$n} buying {items}"),
+        T("spd7", "{S} {v:pay} out {$n} for {items}", since=2),
+        T("spd8", "some {items} {vp:cost} {obj} {$n}", since=2),
     ),
     "buy_at": (  # n items at m dollars each, n >= 2
         T("bat1", "{S} {v:buy} {n:item} at {$m} each"),
@@ -552,6 +643,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("bat4", "{S} {v:pick} up {n:item} priced at {$m} each"),
         H("bat5", "{S} {v:grab} {n:item}, {$m} apiece"),
         T("bat6", "{S} {v:buy} {n:item} costing {$m} each"),
+        T("bat7", "{S} {v:buy} {n:item}, each costing {$m}", since=2),
+        T("bat8", "{S} {v:get} {n:item} at a price of {$m} each", since=2),
     ),
     # travel: speeds in {units} per hour
     "speed_time": (  # n per hour for m hours
@@ -561,6 +654,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("spt4", "{X} {v:spend} {m:hour} {traveling} at {n} {units} per hour"),
         H("spt5", "{X} {v:keep} up {n} {units} per hour for {m:hour}"),
         T("spt6", "{X} {v:travel} {m:hour} at {n} {units} per hour"),
+        T("spt7", "at {n} {units} per hour, {X} {v:travel} for {m:hour}", since=2),
     ),
     "speed": (
         T("spe1", "{X} {v:travel} at {n} {units} per hour"),
@@ -569,6 +663,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("spe4", "{X} {v:cover} {n} {units} in one hour"),
         H("spe5", "{X} {v:go} {n} {units} in each hour"),
         T("spe6", "{X} {v:travel} at a speed of {n} {units} per hour"),
+        T("spe7", "{X} {v:average} {n} {units} per hour", since=2),
     ),
     "leg2": (
         T("leg1", "then {S} {v:travel} at {n} {units} per hour for {m:hour}"),
@@ -576,6 +671,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("leg3", "for the last part {S} {v:switch} to {n} {units} per hour for {m:hour}"),
         H("leg4", "{S} then {v:do} {n} {units} per hour for {m:hour}"),
         T("leg5", "next, {S} {v:travel} for {m:hour} at {n} {units} per hour"),
+        T("leg6", "later {S} {v:travel} at {n} {units} per hour for {m:hour}", since=2),
     ),
     "trip": (
         T("trip1", "{X} {v:need} to {travel} {n:unit}"),
@@ -584,6 +680,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("trip4", "{Xposs} destination {v:be} {n:unit} away"),
         H("trip5", "{X} {v:have} a journey of {n:unit} ahead"),
         T("trip6", "{X} {v:want} to {travel} a distance of {n:unit}"),
+        T("trip7", "{Xposs} route {v:be} {n:unit} in total", since=2),
     ),
     "covered": (  # n units in m hours
         T("cov1", "{X} {v:travel} {n:unit} in {m:hour}"),
@@ -591,6 +688,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("cov3", "in {m:hour} {X} {v:manage} {n:unit}"),
         H("cov4", "{X} {v:complete} {n:unit} over {m:hour}"),
         T("cov5", "{X} {v:travel} a distance of {n:unit} in {m:hour}"),
+        T("cov6", "{X} {v:travel} {n:unit}, which {v:take} {m:hour}", since=2),
     ),
     # savings
     "save_rate": (
@@ -600,6 +698,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("svr4", "{X} {v:earn} {$n} per {period} from chores and {v:keep} all of it"),
         H("svr5", "{X} {v:set} {$n} aside each {period}"),
         T("svr6", "{X} {v:save} {$n} each {period}"),
+        T("svr7", "every {period} {X} {v:add} {$n} to {her} savings", since=2),
     ),
     "save_for": (
         T("svf1", "{S} {v:do} this for {n:period}"),
@@ -607,6 +706,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("svf3", "{S} {v:keep} saving for {n:period}"),
         H("svf4", "{S} {v:continue} that for {n:period}"),
         T("svf5", "{S} {v:save} for {n:period} in a row"),
+        T("svf6", "{S} {v:keep} it up for {n:period}", since=2),
     ),
     "goal": (
         T("goal1", "{X} {v:want} to buy {thing} that {v:cost} {$n}"),
@@ -614,6 +714,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("goal3", "{X} {v:dream} of owning {thing} priced at {$n}"),
         H("goal4", "{X} {v:have} {her} eye on {thing} that {v:sell} for {$n}"),
         T("goal5", "{X} {v:want} {thing} that {v:cost} {$n}"),
+        T("goal6", "{thing} {v:cost} {$n}, and {X} {v:want} it", since=2),
     ),
     "saved": (
         T("svd1", "{S} already {v:have} {$n} saved"),
@@ -621,6 +722,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("svd3", "{S} {v:start} off with {$n}"),
         H("svd4", "{S} {v:have} {$n} tucked away already"),
         T("svd5", "{S} {v:have} {$n} already"),
+        T("svd6", "{S} {v:have} already saved {$n}", since=2),
     ),
     "gift": (
         T("gift1", "{S} {v:get} {$n} from {her} grandmother"),
@@ -628,6 +730,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         D("gift3", "for {her} birthday {S} {v:receive} another {$n}"),
         H("gift4", "{S} {v:be} given {$n} by a neighbor"),
         T("gift5", "{S} {v:receive} {$n} as a gift"),
+        T("gift6", "{Xposs} aunt {v:send} {obj} {$n}", since=2),
     ),
 }
 
@@ -649,10 +752,11 @@ class Core:
     embedded: str
     relative: str = ""  # defaults to embedded
     heldout: str = TRAIN
+    since: int = 1  # the wording version that added it
 
 
-def C(id: str, direct: str, embedded: str, relative: str = "") -> Core:
-    return Core(id, direct, embedded, relative or embedded)
+def C(id: str, direct: str, embedded: str, relative: str = "", since: int = 1) -> Core:
+    return Core(id, direct, embedded, relative or embedded, since=since)
 
 
 def CD(id: str, direct: str, embedded: str, relative: str = "") -> Core:
@@ -676,6 +780,7 @@ _NOW = (
     CD("now4", "{v:do} {Xq} have at this point", "{Xq} {v:have} at this point"),
     CH("now5", "{v:do} {Xq} hold {now}", "{Xq} {v:hold} {now}"),
     C("now6", "{v:do} {Xq} have after all that", "{Xq} {v:have} after all that"),
+    C("now7", "{v:do} {Xq} have after that", "{Xq} {v:have} after that", since=2),
 )
 _LEFT = (
     C("left1", "{v:do} {Xq} have left", "{Xq} {v:have} left"),
@@ -684,6 +789,7 @@ _LEFT = (
     CD("left4", "{v:do} {Xq} still have", "{Xq} still {v:have}"),
     CH("left5", "{v:do} {Xq} hang on to", "{Xq} {v:hang} on to"),
     C("left6", "{v:do} {Xq} keep", "{Xq} {v:keep}"),
+    C("left7", "{vp:be} still there", "{vp:be} still there", "that {vp:be} still there", since=2),
 )
 
 # kind -> (wh-phrases with their noun phrase or None, cores)
@@ -697,6 +803,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("tot4", "{vp:be} there counting all of them", "there {vp:be} counting all of them"),
         CH("tot5", "{v:do} {Xq} have all told", "{Xq} {v:have} all told"),
         C("tot6", "{vp:be} there altogether", "there {vp:be} altogether"),
+        C("tot7", "{vp:be} there in total", "there {vp:be} in total", since=2),
     )),
     "total_two": (COUNT_WH, (
         C("tt1", "{vp:do} {Xq} and {Yq} have together", "{Xq} and {Yq} {vp:have} together"),
@@ -705,6 +812,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("tt4", "{vp:do} the two of them have combined", "the two of them {vp:have} combined"),
         CH("tt5", "{vp:do} {Xq} and {Yq} have between them", "{Xq} and {Yq} {vp:have} between them"),
         C("tt6", "{vp:do} both of them have", "both of them {vp:have}"),
+        C("tt7", "{vp:do} the two have in all", "the two {vp:have} in all", since=2),
     )),
     "each": (COUNT_WH, (
         C("each1", "{v:do} each {receiver} get", "each {receiver} {v:get}"),
@@ -713,6 +821,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
            "that {vp:go} to each {receiver}"),
         CH("each4", "{v:do} a single {receiver} end up with", "a single {receiver} {v:end} up with"),
         C("each5", "{vp:be} in each share", "{vp:be} in each share", "that {vp:be} in each share"),
+        C("each6", "{v:do} one {receiver} get", "one {receiver} {v:get}", since=2),
     )),
     "containers": ((("how many {containers}", "the number of {containers}"),), (
         C("cont1", "{v:do} {Xq} fill", "{Xq} {v:fill}"),
@@ -720,9 +829,11 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("cont3", "{v:do} {Xq} end up using", "{Xq} {v:end} up using"),
         CH("cont4", "{vp:be} needed", "{vp:be} needed", "that {vp:be} needed"),
         C("cont5", "{v:do} {Xq} use", "{Xq} {v:use}"),
+        C("cont6", "{vp:be} filled", "{vp:be} filled", "that {vp:be} filled", since=2),
     )),
     "more_than": ((("how many more {items}", None), ("how many {items} more", None)), (
         C("mt1", "{v:do} {Xq} have than {Yq}", "{Xq} {v:have} than {Yq}"),
+        C("mt4", "{v:do} {Xq} have than {Yq} {v:do}", "{Xq} {v:have} than {Yq} {v:do}", since=2),
         CD("mt2", "{v:do} {Xq} own compared to {Yq}", "{Xq} {v:own} compared to {Yq}"),
         CH("mt3", "{v:do} {Xq} have over {Yq}", "{Xq} {v:have} over {Yq}"),
     )),
@@ -731,6 +842,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("oth2", "{vp:belong} to {Yq}", "{vp:belong} to {Yq}", "that {vp:belong} to {Yq}"),
         CH("oth3", "{v:do} {Yq} hold", "{Yq} {v:hold}"),
         C("oth4", "{v:do} {Yq} keep", "{Yq} {v:keep}"),
+        C("oth5", "{v:do} {Yq} end up with", "{Yq} {v:end} up with", since=2),
     )),
     "need_more": ((("how many more {items}", None),), (
         C("nm1", "{v:do} {Xq} need", "{Xq} {v:need}"),
@@ -738,6 +850,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("nm3", "{v:do} {Xq} have to get", "{Xq} {v:have} to get"),
         CH("nm4", "{vp:be} still missing", "{vp:be} still missing", "that {vp:be} still missing"),
         C("nm5", "{v:do} {Xq} still want", "{Xq} still {v:want}"),
+        C("nm6", "{v:do} {Xq} still lack", "{Xq} still {v:lack}", since=2),
     )),
     "made": (COUNT_WH, (
         C("made1", "{v:do} {Xq} {make} in total", "{Xq} {v:make} in total"),
@@ -745,6 +858,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("made3", "{v:do} {Xq} {make} over the whole time", "{Xq} {v:make} over the whole time"),
         CH("made4", "{v:do} {Xq} {make} from start to finish", "{Xq} {v:make} from start to finish"),
         C("made5", "{v:do} {Xq} {make} during that time", "{Xq} {v:make} during that time"),
+        C("made6", "{v:do} {Xq} {make} in all", "{Xq} {v:make} in all", since=2),
     )),
     "stock_now": (COUNT_WH, _NOW),
     "spend": ((*MONEY_WH, ("how much", None)), (
@@ -754,6 +868,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("pay4", "{v:do} {Xq} have to hand over", "{Xq} {v:have} to hand over"),
         CH("pay5", "{v:do} {Xq} shell out", "{Xq} {v:shell} out"),
         C("pay6", "{v:do} {Xq} spend altogether", "{Xq} {v:spend} altogether"),
+        C("pay7", "{v:do} the shopping cost {Xq}", "the shopping {v:cost} {Xq}", since=2),
     )),
     "price": ((("how much", None), ("how many dollars", None)), (
         C("prq1", "{v:do} one {item} cost", "one {item} {v:cost}"),
@@ -761,6 +876,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("prq3", "{v:be} a single {item}", "a single {item} {v:be}"),
         CH("prq4", "{v:do} a {item} sell for", "a {item} {v:sell} for"),
         C("prq5", "{v:be} the price of one {item}", "the price of one {item} {v:be}"),
+        C("prq6", "{v:do} {Xq} pay for one {item}", "{Xq} {v:pay} for one {item}", since=2),
     )),
     "money_left": ((*MONEY_WH, ("how much", None)), (
         C("ml1", "{v:do} {Xq} have left", "{Xq} {v:have} left"),
@@ -768,6 +884,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("ml3", "{v:do} {Xq} still have", "{Xq} still {v:have}"),
         CH("ml4", "{v:do} {Xq} walk away with", "{Xq} {v:walk} away with"),
         C("ml5", "{v:do} {Xq} have after shopping", "{Xq} {v:have} after shopping"),
+        C("ml6", "{v:do} {Xq} have at the end", "{Xq} {v:have} at the end", since=2),
     )),
     "money_now": (MONEY_WH, _NOW),
     "distance": ((("how far", "the distance"), ("how many {units}", "the number of {units}")), (
@@ -776,6 +893,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("dist3", "{v:do} {Xq} manage to {travel}", "{Xq} {v:manage} to {travel}"),
         CH("dist4", "{v:do} {Xq} cover overall", "{Xq} {v:cover} overall"),
         C("dist5", "{v:do} {Xq} {travel} altogether", "{Xq} {v:travel} altogether"),
+        C("dist6", "{v:do} {Xq} {travel} in all", "{Xq} {v:travel} in all", since=2),
     )),
     "distance_left": ((("how far", None), ("how many more {units}", None)), (
         C("dl1", "{v:do} {Xq} have yet to {travel}", "{Xq} {v:have} yet to {travel}"),
@@ -789,6 +907,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("hrs3", "{v:do} {Xq} spend on the road", "{Xq} {v:spend} on the road"),
         CH("hrs4", "{v:be} {Xq} on the move", "{Xq} {v:be} on the move"),
         C("hrs5", "{v:do} {Xq} need for the trip", "{Xq} {v:need} for the trip"),
+        C("hrs6", "{v:do} {Xq} {travel} for", "{Xq} {v:travel} for", since=2),
     )),
     "speed": ((("how fast", None), ("how many {units} per hour", None)), (
         C("sp1", "{v:do} {Xq} {travel}", "{Xq} {v:travel}"),
@@ -802,6 +921,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("sav3", "{v:do} {Xq} put aside altogether", "{Xq} {v:put} aside altogether"),
         CH("sav4", "{v:do} {Xq} stash away", "{Xq} {v:stash} away"),
         C("sav5", "{v:do} {Xq} save altogether", "{Xq} {v:save} altogether"),
+        C("sav6", "{v:do} {Xq} save over that time", "{Xq} {v:save} over that time", since=2),
     )),
     "periods": ((("how many {periods}", "the number of {periods}"),), (
         C("per1", "{v:do} {Xq} need to save", "{Xq} {v:need} to save"),
@@ -809,6 +929,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("per3", "{v:do} {Xq} have to wait", "{Xq} {v:have} to wait"),
         CH("per4", "{v:do} the saving last", "the saving {v:last}"),
         C("per5", "{v:do} {Xq} need", "{Xq} {v:need}"),
+        C("per6", "{v:do} {Xq} save before buying it", "{Xq} {v:save} before buying it", since=2),
     )),
 }  # fmt: skip
 
@@ -822,6 +943,7 @@ class Wrapper:
     text: str
     heldout: str = TRAIN
     place: str = "any"  # "any"; "end": only after the context; "alone": not inside "If ..., "
+    since: int = 1  # the wording version that added it
 
 
 WRAPPERS = (
@@ -856,6 +978,17 @@ WRAPPERS = (
     Wrapper("qe19", "embedded", "I need to know {wh} {core}."),
     Wrapper("qe20", "embedded", "show me {wh} {core}."),
     Wrapper("qr7", "relative", "can you find {np} {core}?"),
+    Wrapper("qd12", "direct", "okay, {wh} {core}?", place="end", since=2),
+    Wrapper("qd13", "direct", "{wh} {core}? please tell me.", place="alone", since=2),
+    Wrapper("qd14", "direct", "right, so {wh} {core}?", place="end", since=2),
+    Wrapper("qe21", "embedded", "what I want to know is {wh} {core}.", since=2),
+    Wrapper("qe22", "embedded", "please figure out {wh} {core}.", since=2),
+    Wrapper("qe23", "embedded", "try to find {wh} {core}.", since=2),
+    Wrapper("qe24", "embedded", "explain {wh} {core}.", since=2),
+    Wrapper("qe25", "embedded", "I'm curious {wh} {core}.", since=2),
+    Wrapper("qr8", "relative", "what's {np} {core}?", since=2),
+    Wrapper("qr9", "relative", "work out {np} {core}.", since=2),
+    Wrapper("qr10", "relative", "I need {np} {core}.", since=2),
     Wrapper("qr5", "relative", "give me {np} {core}.", heldout=DEV),
     Wrapper("qd8", "direct", "so tell me, {wh} {core}?", heldout=TEST, place="alone"),
     Wrapper("qd9", "direct", "{wh} {core}, any thoughts?", heldout=TEST),
@@ -885,6 +1018,9 @@ ARITH_WRAPPERS = (
     T("aw15", "what do you get for {E}?"), T("aw16", "{E}?"), T("aw17", "what is the value of {E}?"),
     T("aw18", "tell me what {E} is."), T("aw29", "what would {E} be?"), T("aw30", "do the math: {E}."),
     T("aw31", "please solve {E}."), T("aw32", "what result does {E} give?"),
+    T("aw33", "{E}, what is that?", since=2), T("aw34", "how much does {E} make?", since=2),
+    T("aw35", "can you tell me what {E} is?", since=2), T("aw36", "hey, what is {E}?", since=2),
+    T("aw37", "what is {E} equal to?", since=2), T("aw38", "find {E}.", since=2), T("aw39", "tell me {E}.", since=2),
     D("aw19", "{E} is how much?"), D("aw20", "give me the result of {E}."),
     D("aw21", "I need the answer to {E}."), D("aw22", "what number do you get from {E}?"),
     D("aw23", "figure out {E} for me."),
@@ -902,6 +1038,8 @@ ARITH_TEMPLATES = {
         T("add6", "find the sum of {a} and {b}."), T("add7", "what is {b} more than {a}?"),
         T("add8", "increase {a} by {b}."), T("add14", "what is {a} added to {b}?"),
         T("add15", "sum up {a} and {b}."),
+        T("add16", "what is {a} increased by {b}?", since=2), T("add17", "add up {a} and {b}.", since=2),
+        T("add18", "how much are {a} and {b} in total?", since=2),
         D("add9", "what total do {a} and {b} make together?"),
         D("add10", "put {a} and {b} together. what do you have?"),
         D("add11", "combine {a} with {b}: what is the total?"),
@@ -915,6 +1053,8 @@ ARITH_TEMPLATES = {
         T("sub7", "take away {b} from {a}."),
         T("sub8", "how much is left if you take {b} from {a}?"),
         T("sub14", "subtract {b} from {a}: what is left?"), T("sub15", "{a} take away {b} is what?"),
+        T("sub16", "what is {a} less {b}?", since=2), T("sub17", "how much smaller is {b} than {a}?", since=2),
+        T("sub18", "deduct {b} from {a}.", since=2),
         D("sub9", "reduce {a} by {b}."), D("sub10", "remove {b} from {a}: what remains?"),
         D("sub11", "how far apart are {a} and {b}?"),
         H("sub12", "knock {b} off {a}."), H("sub13", "what is left of {a} after taking out {b}?"),
@@ -926,6 +1066,8 @@ ARITH_TEMPLATES = {
         T("mul6", "find the product of {a} and {b}."), T("mul7", "what is {b} groups of {a}?"),
         T("mul13", "{b} rows of {a}: how many in all?"),
         T("mul14", "if each of {b} boxes holds {a}, how many is that in all?"),
+        T("mul15", "what are {b} batches of {a}?", since=2), T("mul16", "{b} packs of {a}: what is the total?", since=2),
+        T("mul17", "what is {a} repeated {b} times?", since=2),
         D("mul8", "what is {a} taken {b} times?"),
         D("mul9", "if you have {b} sets of {a}, how many is that?"),
         D("mul10", "scale {a} up by a factor of {b}."),
@@ -938,6 +1080,8 @@ ARITH_TEMPLATES = {
         T("div5", "split {a} into {b} equal parts. how big is each part?"),
         T("div6", "if you share {a} equally among {b}, how much does each get?"),
         T("div11", "how many groups of {b} can you make from {a}?"),
+        T("div12", "what is {a} split {b} ways?", since=2),
+        T("div13", "divide {a} into {b} equal groups. how many in each group?", since=2),
         D("div7", "cut {a} into {b} equal pieces: how large is one piece?"),
         D("div8", "how often does {b} fit into {a}?"),
         H("div9", "share {a} between {b} people: how much for each?"), H("div10", "what is {a} over {b}?"),
@@ -952,6 +1096,8 @@ ARITH_CHAINS = (
     T("ch4", "begin with {a}, {steps}. what number do you have now?"),
     T("ch9", "first take {a}, then {steps}. what is the answer?"),
     T("ch10", "{a} is the start: {steps}. what do you get?"),
+    T("ch11", "let's say you have {a}. {steps}. what is it now?", since=2),
+    T("ch12", "your number is {a}. {steps}. what is it now?", since=2),
     D("ch5", "think of the number {a}. {steps}. which number do you get?"),
     D("ch6", "starting at {a}, {steps}, and tell me the final number."),
     H("ch7", "go from {a}: {steps}. where do you land?"),
@@ -959,12 +1105,16 @@ ARITH_CHAINS = (
 )
 ARITH_INSTRUCTIONS = {
     "+": (T("ia1", "add {n}"), T("ia6", "plus {n}"), T("ia2", "add {n} to it"), T("ia3", "increase it by {n}"),
+          T("ia7", "add on {n}", since=2), T("ia8", "make it {n} more", since=2),
           D("ia4", "raise it by {n}"), H("ia5", "put {n} on top")),
     "-": (T("is1", "subtract {n}"), T("is6", "minus {n}"), T("is2", "take away {n}"), T("is3", "subtract {n} from it"),
+          T("is7", "take off {n}", since=2), T("is8", "make it {n} less", since=2),
           D("is4", "lower it by {n}"), H("is5", "knock off {n}")),
     "*": (T("im1", "multiply by {n}"), T("im6", "times {n}"), T("im2", "multiply it by {n}"), T("im3", "times it by {n}"),
+          T("im7", "multiply the result by {n}", since=2),
           D("im4", "make it {n} times as big"), H("im5", "take it {n} times")),
     "/": (T("id1", "divide by {n}"), T("id6", "divided by {n}"), T("id2", "divide it by {n}"),
+          T("id7", "divide the result by {n}", since=2), T("id8", "split it {n} ways", since=2),
           T("id3", "split it into {n} equal parts"), D("id4", "share it out equally among {n}"),
           H("id5", "cut it into {n} equal shares")),
 }  # fmt: skip
@@ -985,6 +1135,10 @@ ARITH_SHAPES = (
     (T("np11", "divide the product of {a} and {b} by {c}."), "a*b/c"),
     (T("np18", "what is {c} times the sum of {a} and {b}?"), "c*(a+b)"),
     (T("np19", "add {c} to the product of {a} and {b}."), "a*b+c"),
+    (T("np20", "add {a} and {b}, then multiply by {c}.", since=2), "(a+b)*c"),
+    (T("np21", "multiply {a} by {b} and add {c}.", since=2), "a*b+c"),
+    (T("np22", "take {a}, and subtract both {b} and {c}.", since=2), "a-(b+c)"),
+    (T("np23", "what is {a} minus the product of {b} and {c}?", since=2), "a-b*c"),
     (D("np12", "what do you get when the product of {a} and {b} is increased by {c}?"), "a*b+c"),
     (D("np13", "how much is {c} groups of the sum of {a} and {b}?"), "c*(a+b)"),
     (D("np14", "take the sum of {a} and {b} away from {c}."), "c-(a+b)"),
