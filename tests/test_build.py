@@ -250,6 +250,11 @@ def test_bad_config_files(tmp_path, capsys):
         assert run_cli("data", "build", "--config", str(wording), "--out", str(tmp_path / "o")) == 2
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1 and "wording must be one of 1, 2" in err
+    assert (
+        run_cli("data", "build", "--preset", "tiny", "--wording", "0", "--out", str(tmp_path / "o"))
+        == 2
+    )
+    assert "wording must be one of 1, 2, got 0" in capsys.readouterr().err
 
 
 def test_missing_and_corrupt_sources(tmp_path, capsys, monkeypatch):

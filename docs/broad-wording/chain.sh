@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # docs/experiments.md section 14: the default's four training steps (scripts/train_default.sh)
-# on wording version 2 (data/tiny-60k-broad: configs/tiny/data.yaml with `wording: 2`, 60,000
-# problems). Run while the fine-tune arms shared the CPU, so its times are not the recipe's.
+# on wording version 2: data/tiny-60k-broad, built by `omni-reasoner data build --preset tiny
+# --wording 2 --n 60000 --out data/tiny-60k-broad`. Run while the fine-tune arms shared the
+# CPU, so its times are not the recipe's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OR=.venv/bin/omni-reasoner

@@ -23,6 +23,8 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
         config.trace_style = args.trace
     if args.seed is not None:
         config.seed = args.seed
+    if args.wording is not None:
+        config.wording = args.wording
     config.validate()
     manifest = build_dataset(config, args.out, force=args.force, progress=not args.quiet)
     counts = ", ".join(f"{split} {c['total']}" for split, c in manifest["counts"].items())
@@ -430,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--config", help="a data config YAML file (instead of --preset)")
     build.add_argument("--out", required=True, help="output directory")
     build.add_argument("--n", type=int, help="number of training items (overrides the preset)")
+    build.add_argument(
+        "--wording", type=int, help="training wording version, 1 or 2 (overrides the preset)"
+    )
     build.add_argument(
         "--schedule", action="append", metavar="S", help="build only these schedules (repeatable)"
     )
