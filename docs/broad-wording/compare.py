@@ -1,0 +1,69 @@
+"""Section 14's table: accuracy of each arm on each eval set, and broad vs old item by item.
+
+`python docs/broad-wording/compare.py [--collect]`: --collect first copies runs/bw/ARM/eval-*.json
+(written by eval.sh) here, to docs/broad-wording/ARM/, keeping each item's id, category,
+correct and prediction; the table is read from those copies.
+"""
+
+import json
+import math
+import sys
+from pathlib import Path
+
+RUNS = Path("runs/bw")
+HERE = Path(__file__).resolve().parent
+KEEP = ("id", "category", "correct", "prediction")
+
+
+def collect() -> None:
+    for path in sorted(RUNS.glob("*/eval-*.json")):
+        data = json.loads(path.read_text())
+        for result in data["results"]:
+            result["items"] = [{k: item[k] for k in KEEP} for item in result["items"]]
+        out = HERE / path.parent.name / path.name
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(json.dumps(data, separators=(",", ":")) + "\n")
+
+
+SETS = ("dev", "wide", "check")
+
+
+def correct(arm: str, name: str) -> dict[str, bool] | None:
+    path = HERE / arm / f"eval-{name}.json"
+    if not path.is_file():
+        return None
+    items = json.loads(path.read_text())["results"][0]["items"]
+    return {item["id"]: bool(item["correct"]) for item in items}
+
+
+def sign_test(gained: int, lost: int) -> float:
+    """Two-sided exact binomial p of gained vs lost (McNemar on the discordant items)."""
+    n, k = gained + lost, min(gained, lost)
+    if n == 0:
+        return 1.0
+    return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n)
+
+
+if "--collect" in sys.argv:
+    collect()
+arms = sorted(p.parent.name for p in HERE.glob("*/eval-*.json"))
+arms = sorted(set(arms))
+print("| arm | " + " | ".join(SETS) + " |")
+print("|---|" + "---|" * len(SETS))
+for arm in arms:
+    cells = []
+    for name in SETS:
+        got = correct(arm, name)
+        cells.append(f"{100 * sum(got.values()) / len(got):.1f} % ({len(got)})" if got else "-")
+    print(f"| {arm} | " + " | ".join(cells) + " |")
+for name in SETS:
+    gained = lost = 0
+    for seed in (1, 2):
+        old, new = correct(f"old-s{seed}", name), correct(f"broad-s{seed}", name)
+        if old and new:
+            gained += sum(new[i] and not old[i] for i in old)
+            lost += sum(old[i] and not new[i] for i in old)
+    if gained + lost:
+        print(
+            f"{name}: broad vs old, seeds paired: {gained} gained, {lost} lost, p = {sign_test(gained, lost):.3g}"
+        )
