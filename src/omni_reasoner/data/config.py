@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from omni_reasoner.checks import is_count
 from omni_reasoner.data.phrasings import WORDING_VERSIONS
 from omni_reasoner.data.problem import CATEGORIES
 from omni_reasoner.data.traces import TRACE_STYLES
@@ -58,7 +59,7 @@ class BuildConfig:
 
         need(self.n_train >= 1, f"n_train must be >= 1, got {self.n_train}")
         need(
-            type(self.wording) is int and self.wording in WORDING_VERSIONS,
+            is_count(self.wording) and self.wording in WORDING_VERSIONS,
             f"wording must be one of {', '.join(map(str, WORDING_VERSIONS))}, got {self.wording!r}",
         )
         need(self.shard_size >= 1, "shard_size must be >= 1")

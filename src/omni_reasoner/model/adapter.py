@@ -32,6 +32,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pad_sequence
 
+from omni_reasoner.checks import is_count
+
 WEIGHTS = "adapter.safetensors"
 CONFIG = "adapter_config.json"
 POOLS = ("stack", "mean")
@@ -42,11 +44,6 @@ WHISPER_LAYER_FIELDS = (
     "encoder_ffn_dim",
     "activation_function",
 )
-
-
-def _count(value) -> bool:
-    """An integer >= 0 (a bool is not one)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def whisper_config(encoder_config) -> dict:
@@ -74,15 +71,15 @@ class AdapterConfig:
         if self.pool not in POOLS:
             raise AdapterError(f"adapter pool {self.pool!r} is not one of: {', '.join(POOLS)}")
         for name in ("encoder_dim", "thinker_dim", "k", "heads"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+            if not is_count(getattr(self, name), 1):
                 raise AdapterError(f"adapter {name} must be a positive integer")
-        if not isinstance(self.layers, int) or self.layers < 0:
+        if not is_count(self.layers):
             raise AdapterError("adapter layers must be an integer >= 0")
         if self.layers and self.thinker_dim % self.heads:
             raise AdapterError(
                 f"adapter heads ({self.heads}) must divide thinker_dim ({self.thinker_dim})"
             )
-        if not _count(self.whisper_layers):
+        if not is_count(self.whisper_layers):
             raise AdapterError("adapter whisper_layers must be an integer >= 0")
         if self.whisper_layers:
             if not isinstance(self.whisper, dict) or set(self.whisper) != set(WHISPER_LAYER_FIELDS):

@@ -40,6 +40,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from omni_reasoner.checks import is_count
 from omni_reasoner.format.numbers import NUMBER_WORDS
 
 READER_WEIGHTS = "reader.safetensors"
@@ -65,15 +66,11 @@ class ReaderConfig:
 
     def __post_init__(self):
         for name in ("encoder_dim", "thinker_dim"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+            if not is_count(getattr(self, name), 1):
                 raise ReaderError(f"reader {name} must be a positive integer")
-        if not isinstance(self.hidden_dim, int) or self.hidden_dim < 0:
+        if not is_count(self.hidden_dim):
             raise ReaderError("reader hidden_dim must be an integer >= 0")
-        if (
-            not isinstance(self.tune_layers, int)
-            or isinstance(self.tune_layers, bool)
-            or self.tune_layers < 0
-        ):
+        if not is_count(self.tune_layers):
             raise ReaderError("reader tune_layers must be an integer >= 0")
         for name in ("own_word_embeddings", "read_numbers"):
             if not isinstance(getattr(self, name), bool):

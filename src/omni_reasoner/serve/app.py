@@ -25,6 +25,7 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from omni_reasoner.checks import is_count
 from omni_reasoner.serve.config import ServeConfig
 from omni_reasoner.serve.session import CLOSE_BUSY, CLOSE_POLICY, Session, pcm16_bytes
 from omni_reasoner.serve.worker import Worker
@@ -233,7 +234,7 @@ def _options(data: dict, names: tuple[str, ...]) -> dict:
             except ValueError as exc:
                 raise BadRequest(str(exc).splitlines()[0]) from None
         elif name in ("seed", "max_tokens"):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            if not is_count(value):
                 raise BadRequest(f"{name} must be a non-negative integer")
             if name == "max_tokens" and not 1 <= value <= 4096:
                 raise BadRequest("max_tokens must be between 1 and 4096")

@@ -20,6 +20,7 @@ from itertools import count
 
 import numpy as np
 
+from omni_reasoner.checks import is_count
 from omni_reasoner.serve.config import ServeConfig
 from omni_reasoner.serve.worker import Worker
 
@@ -153,7 +154,7 @@ class Session:
         if fmt not in PCM_FORMATS:
             raise Refused("bad_message", f"unknown audio format {fmt!r}; use pcm16 or file")
         rate = message.get("sample_rate")
-        if fmt == "pcm16" and (not isinstance(rate, int) or isinstance(rate, bool)):
+        if fmt == "pcm16" and not is_count(rate):
             raise Refused("bad_audio", "pcm16 audio needs an integer sample_rate (e.g. 16000)")
         if fmt == "pcm16":
             from omni_reasoner.audio.input import MAX_SOURCE_RATE, MIN_SOURCE_RATE

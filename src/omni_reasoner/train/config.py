@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from omni_reasoner.checks import is_count
 from omni_reasoner.format.schedule import parse_schedule
 from omni_reasoner.model.thinker import ThinkerShape
 from omni_reasoner.train.examples import QUESTION_FORMS
@@ -19,11 +20,6 @@ class TrainConfigError(ValueError):
 
 # audio -> transcript, audio -> stream, text -> stream
 AUDIO_KINDS = ("transcribe", "audio", "text")
-
-
-def _is_count(value) -> bool:
-    """An integer >= 0; YAML's true/false are not counts."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 @dataclass
@@ -111,7 +107,7 @@ class TrainConfig:
             self.batch_size >= 1 and self.grad_accum >= 1, "batch_size and grad_accum must be >= 1"
         )
         need(
-            _is_count(self.length_chunks) and self.length_chunks >= 1,
+            is_count(self.length_chunks, 1),
             "length_chunks must be an integer >= 1",
         )
         need(self.max_steps >= 1, "max_steps must be >= 1")
@@ -119,7 +115,7 @@ class TrainConfig:
         need(0 <= self.min_lr_ratio <= 1, "min_lr_ratio must be in [0, 1]")
         need(self.precision in ("auto", "bf16", "fp32"), "precision must be auto, bf16 or fp32")
         need(self.device in ("auto", "cpu", "cuda"), "device must be auto, cpu or cuda")
-        need(_is_count(self.threads), "threads must be an integer >= 0 (0 = all cores)")
+        need(is_count(self.threads), "threads must be an integer >= 0 (0 = all cores)")
         need(
             self.vocab_size >= 300,
             "vocab_size must be >= 300 (the byte alphabet and special tokens)",
@@ -139,11 +135,11 @@ class TrainConfig:
             need(self.audio.train_thinker_after >= 0, "audio.train_thinker_after must be >= 0")
             need(self.audio.limit >= 0, "audio.limit must be >= 0")
             need(
-                _is_count(self.audio.layers),
+                is_count(self.audio.layers),
                 "audio.layers must be an integer >= 0",
             )
             need(
-                _is_count(self.audio.whisper_layers), "audio.whisper_layers must be an integer >= 0"
+                is_count(self.audio.whisper_layers), "audio.whisper_layers must be an integer >= 0"
             )
             need(
                 not self.audio.whisper_layers or self.audio.crop,
@@ -163,7 +159,7 @@ class TrainConfig:
             )
             need(isinstance(self.reader.encoder, str), 'reader.encoder must be a path or ""')
             need(
-                _is_count(self.reader.tune_layers),
+                is_count(self.reader.tune_layers),
                 "reader.tune_layers must be an integer >= 0",
             )
             need(
