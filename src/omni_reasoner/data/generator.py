@@ -35,7 +35,9 @@ layouts are shared). A problem's `template_id` joins the ids of its choices, so
 Splits of the arithmetic itself. Each problem's steps hash into one of 10 buckets; bucket 0
 belongs to the evaluation splits, the rest to `train`, so a test problem's
 arithmetic never occurs in train under any wording. `generate` is deterministic in
-(category, split, n, seed); each item is rebuilt by `make_problem(category, split, item.seed)`.
+(category, split, n, seed, wording); each item is rebuilt by
+`make_problem(category, split, item.seed, wording)`. `wording` is the training wording version
+(phrasings.WORDING_VERSIONS): options added later never appear in an earlier version.
 """
 
 from __future__ import annotations
