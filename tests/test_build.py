@@ -306,3 +306,17 @@ def test_show_and_check_on_bad_directories(tmp_path, capsys, built):
     assert "not valid JSON" in capsys.readouterr().err
     assert run_cli("data", "show", str(built), "--schedule", "interleave:3:3") == 2
     assert "not built for schedule" in capsys.readouterr().err
+
+
+def test_the_tiny_preset_still_describes_the_shipped_defaults_data():
+    """`data build --preset tiny --n 60000` must rebuild what the default was trained on."""
+    from omni_reasoner.api import DEFAULT_MODEL
+    from omni_reasoner.data.build import _fingerprint
+    from omni_reasoner.data.config import load_config
+
+    shipped = json.loads((DEFAULT_MODEL / "data_manifest.json").read_text())
+    config = load_config("tiny")
+    config.n_train = shipped["config"]["n_train"]
+    assert _fingerprint(config) == shipped["fingerprint"]
+    config.wording = 2  # another wording version is another dataset
+    assert _fingerprint(config) != shipped["fingerprint"]
