@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # docs/experiments.md section 14: the default's four training steps (scripts/train_default.sh)
 # on wording version 2: data/tiny-60k-broad, built by `omni-reasoner data build --preset tiny
-# --wording 2 --n 60000 --out data/tiny-60k-broad`. Run while the fine-tune arms shared the
-# CPU, so its times are not the recipe's.
+# --wording 2 --n 60000 --out data/tiny-60k-broad`. As run: stage 3 and the noise step with
+# THREADS=1 while the fine-tune arms and evaluations shared the CPU, the reader and words
+# steps resumed with THREADS=0 on the idle machine (times in chain/chain-times.log).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OR=.venv/bin/omni-reasoner
