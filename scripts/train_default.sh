@@ -9,6 +9,8 @@
 #
 # Where: DATA (default data/tiny-60k) and RUNS (default runs), e.g.
 #   DATA=data/repro RUNS=runs/repro bash scripts/train_default.sh
+# WORDING (default: the tiny preset's, 1) picks the training wording version of the data
+# (`data build --wording`; docs/experiments.md section 14 ran WORDING=2).
 # THREADS (default 0 = all cores) overrides every config's `threads`: on an idle machine all
 # cores are fastest; on a machine shared with other jobs THREADS=1 avoids threads waiting
 # for each other. About 1 h 45 min on an idle 2-core CPU with all cores (docs/training.md).
@@ -18,6 +20,7 @@ OR=.venv/bin/omni-reasoner
 DATA=${DATA:-data/tiny-60k}
 RUNS=${RUNS:-runs}
 THREADS=${THREADS:-0}
+WORDING=${WORDING:-}
 mkdir -p "$RUNS"
 LOG=$RUNS/train_default.log
 
@@ -29,7 +32,7 @@ step() {  # step NAME COMMAND...: run it, append its wall time to $LOG
   echo "$(date -u +%FT%TZ) $name $(($(date +%s) - start)) s" >>"$LOG"
 }
 
-step data $OR data build --preset tiny --out "$DATA" --n 60000
+step data $OR data build --preset tiny --out "$DATA" --n 60000 ${WORDING:+--wording "$WORDING"}
 step stage3 $OR train --config configs/tiny/stage3.yaml --data "$DATA" \
   --out "$RUNS/default" --threads "$THREADS"
 step noise $OR train --config configs/tiny/stage3-noise.yaml --data "$DATA" \
