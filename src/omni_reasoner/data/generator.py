@@ -479,10 +479,6 @@ _PLANS: dict[tuple[str, str], list[tuple[Planner, int, str]]] = {
     ("single_step", "savings"): _variants(_savings, "total", "periods", "gift"),
     ("multi_step", "savings"): _variants(_savings, "plus", "goal"),
 }
-_FRAMES = {
-    tier: [frame for frame in P.FRAMES if frame.heldout == tier]
-    for tier in (P.TRAIN, P.DEV, P.TEST)
-}
 _LAYOUT_IDS = [layout for layout, _ in P.LAYOUTS]
 _LAYOUT_WEIGHTS = [weight for _, weight in P.LAYOUTS]
 _PLACES = {"if": ("any",), "qf": ("any", "alone"), "ctx": ("any", "alone", "end")}
@@ -583,8 +579,7 @@ def _arrange(layout: str, facts: list[str], question: str) -> str:
 
 
 def _word_problem(category: str, split: str, wording: int, rng: random.Random) -> _Made | None:
-    tier = SPLIT_TIERS.get(split, P.TRAIN)
-    frame = rng.choice([frame for frame in _FRAMES[tier] if frame.since <= wording])
+    frame = _pick(rng, P.FRAMES, split, wording)
     plans = [
         (p, w) for p, w, need in _PLANS[(category, frame.kind)] if not need or getattr(frame, need)
     ]
