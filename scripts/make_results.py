@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
+
+from omni_reasoner.eval.paired import mcnemar_p
 
 CATEGORIES = ["arithmetic_short", "arithmetic_long", "single_step", "multi_step"]
 
@@ -168,9 +169,7 @@ def paired(a: dict, b: dict) -> str:
         return ""
     only_a = sum(right_a[i] and not right_b[i] for i in shared)
     only_b = sum(right_b[i] and not right_a[i] for i in shared)
-    n = only_a + only_b
-    tail = sum(math.comb(n, k) for k in range(min(only_a, only_b) + 1)) / 2**n if n else 1.0
-    p = min(1.0, 2 * tail)
+    p = mcnemar_p(only_a, only_b)
     shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
     return f", {only_a} right only here and {only_b} only under think-first (McNemar p {shown})"
 

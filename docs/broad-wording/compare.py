@@ -6,9 +6,10 @@ correct and prediction; the table is read from those copies.
 """
 
 import json
-import math
 import sys
 from pathlib import Path
+
+from omni_reasoner.eval.paired import mcnemar_p
 
 RUNS = Path("runs/bw")
 HERE = Path(__file__).resolve().parent
@@ -36,14 +37,6 @@ def correct(arm: str, name: str) -> dict[str, bool] | None:
     return {item["id"]: bool(item["correct"]) for item in items}
 
 
-def sign_test(gained: int, lost: int) -> float:
-    """Two-sided exact binomial p of gained vs lost (McNemar on the discordant items)."""
-    n, k = gained + lost, min(gained, lost)
-    if n == 0:
-        return 1.0
-    return min(1.0, 2 * sum(math.comb(n, i) for i in range(k + 1)) / 2**n)
-
-
 if "--collect" in sys.argv:
     collect()
 arms = sorted(p.parent.name for p in HERE.glob("*/eval-*.json"))
@@ -65,5 +58,5 @@ for name in SETS:
             lost += sum(old[i] and not new[i] for i in old)
     if gained + lost:
         print(
-            f"{name}: broad vs old, seeds paired: {gained} gained, {lost} lost, p = {sign_test(gained, lost):.3g}"
+            f"{name}: broad vs old, seeds paired: {gained} gained, {lost} lost, p = {mcnemar_p(gained, lost):.3g}"
         )
