@@ -383,6 +383,26 @@ def test_wording_versions(items) -> None:
         generate("single_step", "train", 3, 0, wording=9)
 
 
+def test_wording_version_3_asks_does_it_take_her() -> None:
+    retired = {o.id for o in _all_options() if getattr(o, "until", None)}
+    assert retired == {"hrs2", "per2"}  # "does it take she": kept in versions 1-2 only
+
+    def asked(wording: int) -> tuple[set[str], str]:
+        problems = [
+            p
+            for category in ("single_step", "multi_step")
+            for p in generate(category, "train", 1500, seed=0, wording=wording)
+        ]
+        ids = {part for p in problems for part in re.split(r"[.-]", p.template_id)}
+        return ids, " ".join(p.question for p in problems)
+
+    ids, text = asked(3)
+    assert not ids & retired and {"hrs7", "per7"} <= ids
+    assert not re.search(r"\btake (she|he)\b", text) and re.search(r"\btake (her|him)\b", text)
+    ids, _ = asked(2)
+    assert {"hrs2", "per2"} <= ids and not ids & {"hrs7", "per7"}
+
+
 def test_no_duplicate_questions_within_a_call(items) -> None:
     for problems in items.values():
         keys = [normalise_question(p.question) for p in problems]

@@ -97,12 +97,17 @@ def is_heldout_template(template_id: str) -> bool:
 def _pick(rng: random.Random, options: Sequence[Option], split: str, wording: int) -> Option:
     """An option of the split's tier where the choice point has any, else a training one of
     the wording version or an earlier one."""
-    options = [o for o in options if o.since <= wording]  # type: ignore[attr-defined]
+    options = [o for o in options if _in_version(o, wording)]
     tier = SPLIT_TIERS.get(split, P.TRAIN)
     pool = [o for o in options if o.heldout == tier]  # type: ignore[attr-defined]
     if not pool:
         pool = [o for o in options if o.heldout == P.TRAIN]  # type: ignore[attr-defined]
     return rng.choice(pool)
+
+
+def _in_version(option: Any, wording: int) -> bool:
+    until = getattr(option, "until", None)  # only question cores are ever retired
+    return option.since <= wording and (until is None or wording <= until)
 
 
 def _in_split(category: str, steps: list[Step], split: str) -> bool:
@@ -596,6 +601,8 @@ def _word_problem(category: str, split: str, wording: int, rng: random.Random) -
         layout = "ctx"
     if layout == "qf" or plan.people > 1:
         words.slots["Xq"] = words.slots["X"]
+    xq = words.slots["Xq"]  # its object form, for "does it take her" (wording version 3)
+    words.slots["Xqo"] = words.slots["obj"] if xq != words.slots["X"] else xq
     facts, ids = [], [_PREFIX[category], frame.id, plan.name]
     for kind, local in plan.facts:
         words.slots["S"] = words.slots["pronoun"] if rng.random() < 0.7 else words.slots["X"]

@@ -11,6 +11,7 @@ otherwise training options). Ids are unique across all tables.
 
 Template mini-language (filled by generator._Words):
   {X} {Y}        names;  {S} = X again as subject ("she" or the name);  {Xq} {Yq} = in questions
+                 ({Xqo}: Xq as an object, "her" for "she")
   {Xposs}        "Maya's";  {her} = X's possessive pronoun;  {obj} = X's object pronoun
   {n} {m}        numbers of the fact;  {n:item} = "1 apple" / "5 apples";  {item:n} = the noun
                  agreeing with n;  {item} {items} = singular / plural;  {$n} = "$5" / "5 dollars"
@@ -28,8 +29,10 @@ TRAIN, DEV, TEST = "", "dev", "test"  # an option's `heldout` tier
 # Training wording grows in versions; a dataset config's `wording: N` uses the options with
 # `since <= N`, so a dataset of an older version rebuilds byte for byte. 1: up to session 9
 # (the shipped default's data); 2: about 110 more training options and three training
-# scenes (session 10, docs/experiments.md section 14). Held-out options are all version 1.
-WORDING_VERSIONS = (1, 2)
+# scenes (session 10, docs/experiments.md section 14); 3: two cores that put a subject pronoun
+# after "take" ("does it take she") are replaced by object-pronoun ones ("does it take her").
+# An option with `until = N` is left out of versions after N. Held-out options are all version 1.
+WORDING_VERSIONS = (1, 2, 3)
 
 
 @dataclass(frozen=True)
@@ -753,10 +756,18 @@ class Core:
     relative: str = ""  # defaults to embedded
     heldout: str = TRAIN
     since: int = 1  # the wording version that added it
+    until: int | None = None  # the last wording version that has it (None: all later ones)
 
 
-def C(id: str, direct: str, embedded: str, relative: str = "", since: int = 1) -> Core:
-    return Core(id, direct, embedded, relative or embedded, since=since)
+def C(
+    id: str,
+    direct: str,
+    embedded: str,
+    relative: str = "",
+    since: int = 1,
+    until: int | None = None,
+) -> Core:
+    return Core(id, direct, embedded, relative or embedded, since=since, until=until)
 
 
 def CD(id: str, direct: str, embedded: str, relative: str = "") -> Core:
@@ -903,11 +914,12 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
     )),
     "hours": ((("how many hours", "the number of hours"), ("how long", None)), (
         C("hrs1", "{v:do} the trip take", "the trip {v:take}"),
-        C("hrs2", "{v:do} it take {Xq}", "it {v:take} {Xq}"),
+        C("hrs2", "{v:do} it take {Xq}", "it {v:take} {Xq}", until=2),  # "take she": hrs7
         CD("hrs3", "{v:do} {Xq} spend on the road", "{Xq} {v:spend} on the road"),
         CH("hrs4", "{v:be} {Xq} on the move", "{Xq} {v:be} on the move"),
         C("hrs5", "{v:do} {Xq} need for the trip", "{Xq} {v:need} for the trip"),
         C("hrs6", "{v:do} {Xq} {travel} for", "{Xq} {v:travel} for", since=2),
+        C("hrs7", "{v:do} it take {Xqo}", "it {v:take} {Xqo}", since=3),
     )),
     "speed": ((("how fast", None), ("how many {units} per hour", None)), (
         C("sp1", "{v:do} {Xq} {travel}", "{Xq} {v:travel}"),
@@ -925,11 +937,12 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
     )),
     "periods": ((("how many {periods}", "the number of {periods}"),), (
         C("per1", "{v:do} {Xq} need to save", "{Xq} {v:need} to save"),
-        C("per2", "{v:do} it take {Xq} to save enough", "it {v:take} {Xq} to save enough"),
+        C("per2", "{v:do} it take {Xq} to save enough", "it {v:take} {Xq} to save enough", until=2),
         CD("per3", "{v:do} {Xq} have to wait", "{Xq} {v:have} to wait"),
         CH("per4", "{v:do} the saving last", "the saving {v:last}"),
         C("per5", "{v:do} {Xq} need", "{Xq} {v:need}"),
         C("per6", "{v:do} {Xq} save before buying it", "{Xq} {v:save} before buying it", since=2),
+        C("per7", "{v:do} it take {Xqo} to save enough", "it {v:take} {Xqo} to save enough", since=3),
     )),
 }  # fmt: skip
 
