@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The last three steps of scripts/train_default.sh (noise, reader, words) on the version-2 data,
-# from a given stage-3 checkpoint, for the arms of docs/experiments.md section 15.
-# `THREADS=1 bash docs/broad-wording/tail.sh RUNS STAGE3_CHECKPOINT`; wall times in RUNS/times.log.
+# The last three steps of scripts/train_default.sh (noise, reader, words) from a given stage-3
+# checkpoint, for the arms of docs/experiments.md section 15.
+# `[DATA=data/tiny-60k-v2] THREADS=1 bash docs/broad-wording/tail.sh RUNS STAGE3_CHECKPOINT`;
+# wall times in RUNS/times.log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=$1 init=$2
 OR=.venv/bin/omni-reasoner
-DATA=data/tiny-60k-v2
+DATA=${DATA:-data/tiny-60k-v2}
 THREADS=${THREADS:-0}
 export HF_HUB_OFFLINE=1
 step() {  # step NAME CONFIG INIT
