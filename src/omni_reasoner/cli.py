@@ -8,6 +8,7 @@ import os
 import sys
 
 from omni_reasoner import __version__
+from omni_reasoner.data.phrasings import WORDING_VERSIONS
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
@@ -433,7 +434,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", required=True, help="output directory")
     build.add_argument("--n", type=int, help="number of training items (overrides the preset)")
     build.add_argument(
-        "--wording", type=int, help="training wording version, 1 or 2 (overrides the preset)"
+        "--wording",
+        type=int,
+        help=f"training wording version, one of {', '.join(map(str, WORDING_VERSIONS))} "
+        "(overrides the preset)",
     )
     build.add_argument(
         "--schedule", action="append", metavar="S", help="build only these schedules (repeatable)"
