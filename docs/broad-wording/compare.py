@@ -1,4 +1,5 @@
-"""Section 14's table: accuracy of each arm on each eval set, and broad vs old item by item.
+"""Sections 14-15's tables: accuracy of each arm on each eval set, broad vs old item by item,
+and each arm against the shipped default item by item.
 
 `python docs/broad-wording/compare.py [--collect]`: --collect first copies runs/bw/ARM/eval-*.json
 (written by eval.sh) here, to docs/broad-wording/ARM/, keeping each item's id, category,
@@ -60,3 +61,15 @@ for name in SETS:
         print(
             f"{name}: broad vs old, seeds paired: {gained} gained, {lost} lost, p = {mcnemar_p(gained, lost):.3g}"
         )
+shipped = {name: correct("shipped", name) for name in SETS}
+for arm in arms:
+    if arm == "shipped":
+        continue
+    cells = []
+    for name in SETS:
+        base, new = shipped[name], correct(arm, name)
+        if base and new:
+            gained = sum(new[i] and not base[i] for i in base)
+            lost = sum(base[i] and not new[i] for i in base)
+            cells.append(f"{name} {gained}/{lost} (p = {mcnemar_p(gained, lost):.2g})")
+    print(f"{arm} vs shipped, gained/lost: " + ", ".join(cells))
