@@ -219,7 +219,7 @@ def main() -> None:
                     "the Thinker only through it, numbers also by their own embeddings)"
                 )
             trained = (
-                f"fine-tuned from `{config['init_from']}` (the default before it) "
+                f"fine-tuned from `{config['init_from']}` (the chain's step before it) "
                 f"on `{meta.get('data')}` for {meta.get('step')} steps ({meta.get('examples_seen')} problems "
                 f"seen) with `question_noise: {config.get('question_noise', 0)}`"
                 + (reader if config.get("reader") else "")

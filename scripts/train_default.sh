@@ -9,11 +9,11 @@
 #
 # Where: DATA (default data/tiny-60k) and RUNS (default runs), e.g.
 #   DATA=data/repro RUNS=runs/repro bash scripts/train_default.sh
-# WORDING (default: the tiny preset's, 1) picks the training wording version of the data
+# WORDING (default: the tiny preset's, 3) picks the training wording version of the data
 # (`data build --wording`; docs/experiments.md section 14 ran WORDING=2).
 # THREADS (default 0 = all cores) overrides every config's `threads`: on an idle machine all
 # cores are fastest; on a machine shared with other jobs THREADS=1 avoids threads waiting
-# for each other. About 1 h 45 min on an idle 2-core CPU with all cores (docs/training.md).
+# for each other. About 1 h 55 min on an idle 2-core CPU with all cores (docs/training.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OR=.venv/bin/omni-reasoner
