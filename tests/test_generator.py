@@ -384,7 +384,7 @@ def test_wording_versions(items) -> None:
 
 
 def test_wording_version_3_asks_does_it_take_her() -> None:
-    retired = {o.id for o in _all_options() if getattr(o, "until", None)}
+    retired = {o.id for o in _all_options() if o.until is not None}
     assert retired == {"hrs2", "per2"}  # "does it take she": kept in versions 1-2 only
 
     def asked(wording: int) -> tuple[set[str], str]:

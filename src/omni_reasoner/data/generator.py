@@ -106,8 +106,7 @@ def _pick(rng: random.Random, options: Sequence[Option], split: str, wording: in
 
 
 def _in_version(option: Any, wording: int) -> bool:
-    until = getattr(option, "until", None)  # only question cores are ever retired
-    return option.since <= wording and (until is None or wording <= until)
+    return option.since <= wording and (option.until is None or wording <= option.until)
 
 
 def _in_split(category: str, steps: list[Step], split: str) -> bool:

@@ -60,6 +60,7 @@ class Phrase:
     text: str
     heldout: str = TRAIN
     since: int = 1  # the wording version that added it
+    until: int | None = None  # the last wording version that has it; None: every later one
 
 
 def T(id: str, text: str, since: int = 1) -> Phrase:
@@ -136,6 +137,7 @@ class Frame:
     rates: tuple[Rate, ...] = ()
     money: bool = False  # items can be bought at a price
     since: int = 1  # the wording version that added it
+    until: int | None = None  # the last wording version that has it; None: every later one
 
     @property
     def gathering_rates(self) -> tuple[Rate, ...]:
@@ -756,7 +758,7 @@ class Core:
     relative: str = ""  # defaults to embedded
     heldout: str = TRAIN
     since: int = 1  # the wording version that added it
-    until: int | None = None  # the last wording version that has it (None: all later ones)
+    until: int | None = None  # the last wording version that has it; None: every later one
 
 
 def C(
@@ -957,6 +959,7 @@ class Wrapper:
     heldout: str = TRAIN
     place: str = "any"  # "any"; "end": only after the context; "alone": not inside "If ..., "
     since: int = 1  # the wording version that added it
+    until: int | None = None  # the last wording version that has it; None: every later one
 
 
 WRAPPERS = (
