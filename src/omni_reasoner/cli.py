@@ -8,7 +8,6 @@ import os
 import sys
 
 from omni_reasoner import __version__
-from omni_reasoner.data.phrasings import WORDING_VERSIONS
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
@@ -436,8 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--wording",
         type=int,
-        help=f"training wording version, one of {', '.join(map(str, WORDING_VERSIONS))} "
-        "(overrides the preset)",
+        help="training wording version (overrides the preset; the versions are "
+        "data/phrasings.py's WORDING_VERSIONS, and an unknown one is refused with their list)",
     )
     build.add_argument(
         "--schedule", action="append", metavar="S", help="build only these schedules (repeatable)"
