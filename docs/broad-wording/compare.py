@@ -1,5 +1,6 @@
 """Sections 14-15's tables: accuracy of each arm on each eval set, broad vs old item by item,
-and each arm against the shipped default item by item.
+and each arm against the session-7 default (arm `shipped`, the one shipped until section 15)
+item by item.
 
 `python docs/broad-wording/compare.py [--collect]`: --collect first copies runs/bw/ARM/eval-*.json
 (written by eval.sh) here, to docs/broad-wording/ARM/, keeping each item's id, category,
