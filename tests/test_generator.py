@@ -384,7 +384,7 @@ def test_wording_versions(items) -> None:
 
 
 def test_wording_version_3_asks_does_it_take_her() -> None:
-    retired = {o.id for o in _all_options() if o.until is not None}
+    retired = {o.id for o in _all_options() if o.until == 2}
     assert retired == {"hrs2", "per2"}  # "does it take she": kept in versions 1-2 only
 
     def asked(wording: int) -> tuple[set[str], str]:
@@ -401,6 +401,31 @@ def test_wording_version_3_asks_does_it_take_her() -> None:
     assert not re.search(r"\btake (she|he)\b", text) and re.search(r"\btake (her|him)\b", text)
     ids, _ = asked(2)
     assert {"hrs2", "per2"} <= ids and not ids & {"hrs7", "per7"}
+
+
+def test_wording_version_4_asks_what_the_shopping_cost_her() -> None:
+    assert {o.id for o in _all_options() if o.until == 3} == {"pay7"}
+
+    def asked(wording: int) -> tuple[set[str], str]:
+        problems = generate("multi_step", "train", 3000, seed=0, wording=wording)
+        ids = {part for p in problems for part in re.split(r"[.-]", p.template_id)}
+        return ids, " ".join(p.question for p in problems)
+
+    ids, text = asked(4)
+    assert "pay9" in ids and "pay7" not in ids
+    assert not re.search(r"\bcost (she|he)\b", text) and re.search(r"\bcost (her|him)\b", text)
+    ids, text = asked(3)
+    assert "pay7" in ids and re.search(r"\bcost (she|he)\b", text)
+
+
+def test_wording_version_4_puts_the_question_first_more_often_in_training_wording() -> None:
+    def question_first_share(split: str, wording: int) -> float:
+        problems = generate("single_step", split, 1500, seed=0, wording=wording)
+        return sum(p.template_id.split(".")[-3] == "qf" for p in problems) / len(problems)
+
+    # LAYOUTS weighs "qf" 2 of 11 and LAYOUTS_SINCE_4 3 of 12
+    assert question_first_share("train", 3) < 0.21 < question_first_share("train", 4)
+    assert question_first_share("valid_phrasing", 4) == question_first_share("valid_phrasing", 3)
 
 
 def test_no_duplicate_questions_within_a_call(items) -> None:

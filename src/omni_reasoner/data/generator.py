@@ -483,8 +483,6 @@ _PLANS: dict[tuple[str, str], list[tuple[Planner, int, str]]] = {
     ("single_step", "savings"): _variants(_savings, "total", "periods", "gift"),
     ("multi_step", "savings"): _variants(_savings, "plus", "goal"),
 }
-_LAYOUT_IDS = [layout for layout, _ in P.LAYOUTS]
-_LAYOUT_WEIGHTS = [weight for _, weight in P.LAYOUTS]
 _PLACES = {"if": ("any",), "qf": ("any", "alone"), "ctx": ("any", "alone", "end")}
 
 
@@ -595,7 +593,9 @@ def _word_problem(category: str, split: str, wording: int, rng: random.Random) -
     else:
         return None
     words = _words_for(rng, frame, plan, split)
-    layout = rng.choices(_LAYOUT_IDS, _LAYOUT_WEIGHTS)[0]
+    in_training_wording = SPLIT_TIERS.get(split, P.TRAIN) == P.TRAIN
+    layouts = P.LAYOUTS_SINCE_4 if wording >= 4 and in_training_wording else P.LAYOUTS
+    layout = rng.choices([name for name, _ in layouts], [weight for _, weight in layouts])[0]
     if layout == "and" and len(plan.facts) < 2:
         layout = "ctx"
     if layout == "qf" or plan.people > 1:

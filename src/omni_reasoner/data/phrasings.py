@@ -30,9 +30,12 @@ TRAIN, DEV, TEST = "", "dev", "test"  # an option's `heldout` tier
 # `since <= N`, so a dataset of an older version rebuilds byte for byte. 1: up to session 9
 # (the shipped default's data); 2: about 110 more training options and three training
 # scenes (session 10, docs/experiments.md section 14); 3: two cores that put a subject pronoun
-# after "take" ("does it take she") are replaced by object-pronoun ones ("does it take her").
+# after "take" ("does it take she") are replaced by object-pronoun ones ("does it take her");
+# 4: about 140 more training options, six training scenes with their own verbs, and question-
+# first layouts a little more often, and "does the shopping cost she" becomes "... cost her"
+# (session 12, docs/experiments.md section 16).
 # An option with `until = N` is left out of versions after N. Held-out options are all version 1.
-WORDING_VERSIONS = (1, 2, 3)
+WORDING_VERSIONS = (1, 2, 3, 4)
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,10 @@ IRREGULAR_VERBS = {  # base: (third person singular, past)
     "travel": ("travels", "traveled"), "shop": ("shops", "shopped"), "wrap": ("wraps", "wrapped"),
     "feed": ("feeds", "fed"), "begin": ("begins", "began"),
     "set": ("sets", "set"), "hang": ("hangs", "hung"), "grab": ("grabs", "grabbed"),
+    "cut": ("cuts", "cut"), "knit": ("knits", "knitted"), "outgrow": ("outgrows", "outgrew"),
+    "swap": ("swaps", "swapped"), "sweep": ("sweeps", "swept"),
+    "spill": ("spills", "spilled"), "tear": ("tears", "tore"), "sing": ("sings", "sang"),
+    "fold": ("folds", "folded"), "come": ("comes", "came"), "sand": ("sands", "sanded"), "stack": ("stacks", "stacked"),
     "string": ("strings", "strung"), "sew": ("sews", "sewed"), "release": ("releases", "released"),
     "deal": ("deals", "dealt"), "choose": ("chooses", "chose"), "send": ("sends", "sent"),
     "break": ("breaks", "broke"),
@@ -269,6 +276,66 @@ FRAMES = (
         rates=(Rate("make", N("birdhouse"), DAY), Rate("fix", N("door"), DAY, gathers=False)),
         money=True,
     ),
+    Frame(
+        "florist", "objects", since=4,
+        items=(N("rose"), N("tulip"), N("daisy"), N("lily", "lilies"), N("sunflower")),
+        kinds=("white", "red", "purple"),
+        containers=(N("vase"), N("bucket"), N("bunch", "bunches")),
+        gain=("cut", "buy", "receive"), loss=("sell", "throw out", "hand out"),
+        receivers=(N("customer"), N("friend"), N("teacher")),
+        rates=(Rate("arrange", N("bouquet"), HOUR), Rate("wrap", N("bunch", "bunches"), HOUR)),
+        money=True,
+    ),
+    Frame(
+        "post office", "objects", since=4,
+        items=(N("stamp"), N("postcard"), N("letter"), N("parcel"), N("envelope")),
+        kinds=("small", "large"),
+        containers=(N("sack"), N("tray"), N("box")),
+        gain=("receive", "buy", "write"), loss=("mail", "send", "give away"),
+        receivers=(N("pen pal"), N("relative"), N("neighbor")),
+        rates=(Rate("write", N("letter"), DAY), Rate("sort", N("parcel"), HOUR, gathers=False)),
+        money=True,
+    ),
+    Frame(
+        "workshop", "objects", since=4,
+        items=(N("plank"), N("board"), N("peg"), N("wheel"), N("wooden spoon")),
+        kinds=("oak", "pine"),
+        containers=(N("crate"), N("toolbox"), N("bin")),
+        gain=("carve", "make", "buy"), loss=("use", "burn", "give away"),
+        receivers=(N("neighbor"), N("carpenter"), N("friend")),
+        rates=(Rate("carve", N("peg"), HOUR), Rate("sand", N("board"), HOUR, gathers=False)),
+        money=True,
+    ),
+    Frame(
+        "wardrobe", "objects", since=4,
+        items=(N("shirt"), N("sock"), N("hat"), N("scarf", "scarves"), N("sweater")),
+        kinds=("wool", "cotton", "striped"),
+        containers=(N("closet"), N("basket"), N("suitcase")),
+        gain=("buy", "knit", "receive"), loss=("outgrow", "throw out", "give away"),
+        receivers=(N("cousin"), N("brother"), N("charity", "charities")),
+        rates=(Rate("knit", N("scarf", "scarves"), WEEK), Rate("fold", N("shirt"), MINUTE, gathers=False)),
+        money=True,
+    ),
+    Frame(
+        "music", "objects", since=4,
+        items=(N("guitar pick"), N("drumstick"), N("guitar string"), N("music sheet"), N("reed")),
+        kinds=("new", "used"),
+        containers=(N("case"), N("bag"), N("box")),
+        gain=("buy", "win", "get"), loss=("break", "lose", "lend"),
+        receivers=(N("bandmate"), N("student"), N("friend")),
+        rates=(Rate("practice", N("song"), DAY, gathers=False), Rate("write", N("song"), WEEK)),
+        money=True,
+    ),
+    Frame(
+        "arcade", "objects", since=4,
+        items=(N("token"), N("prize ticket"), N("stuffed animal"), N("bouncy ball"), N("keychain")),
+        kinds=("gold", "silver"),
+        containers=(N("cup"), N("bag"), N("bucket")),
+        gain=("win", "earn", "collect"), loss=("spend", "trade in", "give away"),
+        receivers=(N("friend"), N("classmate"), N("cousin")),
+        rates=(Rate("win", N("prize ticket"), GAME), Rate("play", N("round"), HOUR, gathers=False)),
+        money=True,
+    ),
     Frame("travel", "travel"),
     Frame("savings", "savings"),
     # Held out (DEV tier, for valid_phrasing): whole scenes whose nouns and verbs never
@@ -395,6 +462,11 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("has11", "{Xposs} {container} {v:contain} {n:item}", since=2),
         T("has12", "{n:item} {be:n} sitting in {Xposs} {container}", since=2),
         T("has13", "{X} {v:possess} {n:item}", since=2),
+        T("has14", "{X} {v:have} a pile of {n:item}", since=4),
+        T("has15", "{X} {v:have} a set of {n:item}", since=4),
+        T("has16", "{X} {v:keep} hold of {n:item}", since=4),
+        T("has17", "{X} {v:own} a {container} of {n:item}", since=4),
+        T("has18", "{X} {v:have} {n:item} on a shelf", since=4),
     ),
     "gain": (
         T("gain1", "{S} {v:gain} {n} more {item:n}"),
@@ -408,6 +480,11 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("gain9", "soon {S} {v:gain} {n:item} more"),
         T("gain10", "{S} {v:gain} {n:item} as well", since=2),
         T("gain11", "the next day {S} {v:gain} {n:item}", since=2),
+        T("gain12", "in addition, {S} {v:gain} {n:item}", since=4),
+        T("gain13", "{S} also {v:gain} {n} more", since=4),
+        T("gain14", "after a while {S} {v:gain} {n:item}", since=4),
+        T("gain15", "{S} {v:gain} an extra {n:item}", since=4),
+        T("gain16", "{n} more {item:n} {vp:come} in when {S} {v:gain} them", since=4),
     ),
     "loss": (
         T("loss1", "{S} {v:loss} {n} of them"),
@@ -423,6 +500,12 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("loss11", "{S} {v:loss} {n} of those", since=2),
         T("loss12", "{n} of the {items} {vp:go} missing", since=2),
         T("loss13", "the next day {S} {v:loss} {n} of them", since=2),
+        T("loss14", "{S} {v:loss} {n} of {her} {items} to a friend", since=4),
+        T("loss15", "afterwards {S} {v:loss} {n} of them", since=4),
+        T("loss16", "{S} no longer {v:have} {n} of them because {S} {v:loss} them", since=4),
+        T("loss17", "{n} of them {vp:be} gone after {S} {v:loss} them", since=4),
+        T("loss18", "{S} {v:throw} away {n} of them", since=4),
+        T("loss19", "{n} of the {items} {vp:break}", since=4),
     ),
     "two": (  # n, m >= 2
         T("two1", "{X} {v:have} {n} {kind1} {items} and {m} {kind2} {items}"),
@@ -437,6 +520,13 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("two7", "{X} {v:have} {n} {kind1} {items}, plus {m} {kind2} ones"),
         T("two8", "{X} {v:have} two kinds of {items}: {n} {kind1} and {m} {kind2}", since=2),
         T("two9", "{X} {v:keep} {n} {kind1} {items} as well as {m} {kind2} {items}", since=2),
+        T("two10", "{X} {v:have} {n} {kind1} {items} along with {m} {kind2} ones", since=4),
+        T(
+            "two11",
+            "{n} {kind1} {items} and {m} {kind2} {items} {vp:be} in {Xposs} {container}",
+            since=4,
+        ),
+        T("two12", "{X} {v:have} some {items}: {n} {vp:be} {kind1}, {m} {vp:be} {kind2}", since=4),
     ),
     "groups": (  # n containers with m items each
         T("grp1", "{X} {v:have} {n:container} with {m:item} in each"),
@@ -453,6 +543,9 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
             since=2,
         ),
         T("grp10", "{X} {v:pack} {n:container}, {m:item} in each {container}", since=2),
+        T("grp11", "{X} {v:have} {n} full {containers}, {m:item} to each", since=4),
+        T("grp12", "{X} {v:stack} {n:container}, and every {container} {v:have} {m:item}", since=4),
+        T("grp13", "{n:container} {vp:stand} in {Xposs} room, each with {m:item}", since=4),
     ),
     "share": (  # among n receivers
         T("shr1", "{S} {v:share} them equally among {n:receiver}"),
@@ -465,6 +558,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("shr8", "{S} {v:give} each of {n:receiver} an equal number of them"),
         T("shr9", "{n:receiver} each {vp:receive} the same number of them", since=2),
         T("shr10", "{S} {v:deal} them out to {n:receiver} so that each {v:get} the same", since=2),
+        T("shr11", "{S} {v:pass} them out evenly to {n:receiver}", since=4),
+        T("shr12", "{S} {v:share} them out between {n:receiver} in equal amounts", since=4),
     ),
     "pack": (  # n per container
         T("pack1", "{S} {v:put} them into {containers} with {n:item} in each"),
@@ -477,6 +572,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("pack8", "{S} {v:place} {n:item} in every {container}"),
         T("pack9", "{S} {v:fill} {containers} with {n} each", since=2),
         T("pack10", "{S} {v:group} them {n} per {container}", since=2),
+        T("pack11", "{S} {v:pack} {n} into every {container}", since=4),
+        T("pack12", "{S} {v:put} them away, {n:item} per {container}", since=4),
     ),
     "need": (
         T("need1", "{X} {v:need} {n:item}"),
@@ -486,6 +583,9 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("need5", "{X} {v:need} a total of {n:item}"),
         T("need6", "{X} {v:aim} to get {n:item}", since=2),
         T("need7", "{X} {v:require} {n:item} in all", since=2),
+        T("need8", "{X} {v:plan} to have {n:item}", since=4),
+        T("need9", "{X} {v:wish} to own {n:item}", since=4),
+        T("need10", "{X} {v:need} {n:item} for a project", since=4),
     ),
     "already": (
         T("alr1", "{S} already {v:have} {n}"),
@@ -496,6 +596,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("alr6", "{S} {v:have} {n} right now"),
         T("alr7", "{S} {v:have} {n} of them by now", since=2),
         T("alr8", "up to now {S} {v:have} {n:item}", since=2),
+        T("alr9", "{S} {v:have} {n} of them so far", since=4),
+        T("alr10", "{S} {v:possess} {n} of them already", since=4),
     ),
     "stock": (  # items owned before a rate plan
         T("stk1", "{X} already {v:have} {n:item}"),
@@ -505,6 +607,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("stk5", "{X} {v:have} {n:item} to start with"),
         T("stk6", "before that, {X} {v:have} {n:item}", since=2),
         T("stk7", "{X} {v:have} {n:item} saved from before", since=2),
+        T("stk8", "at the start {X} {v:have} {n:item}", since=4),
+        T("stk9", "{X} {v:have} {n:item} from last time", since=4),
     ),
     # objects: a second person
     "has_y": (
@@ -516,6 +620,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("hy6", "{Y} {v:keep} {n:item}"),
         T("hy7", "{Y} {v:possess} {n:item}", since=2),
         T("hy8", "{n:item} {be:n} in {Y}'s {container}", since=2),
+        T("hy9", "{Y} {v:have} a {container} of {n:item}", since=4),
+        T("hy10", "{Y} {v:keep} hold of {n:item}", since=4),
     ),
     "more_y": (
         T("mry1", "{Y} {v:have} {n} more {item:n} than {X}"),
@@ -526,6 +632,9 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("mry6", "compared with {X}, {Y} {v:have} {n} more {item:n}"),
         T("mry7", "{X} {v:have} {n} fewer {item:n} than {Y}", since=2),
         T("mry8", "{X} {v:have} {n} {item:n} less than {Y}", since=2),
+        T("mry9", "{Y} {v:have} {n} {item:n} more than {X} {v:have}", since=4),
+        T("mry10", "{Y} {v:possess} {n} more {item:n} than {X}", since=4),
+        T("mry11", "{Y} {v:have} as many {items} as {X} plus {n} more", since=4),
     ),
     "fewer_y": (
         T("fwy1", "{Y} {v:have} {n} fewer {item:n} than {X}"),
@@ -537,6 +646,9 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("fwy7", "compared with {X}, {Y} {v:have} {n} fewer {item:n}"),
         T("fwy8", "{X} {v:have} {n} more {item:n} than {Y}", since=2),
         T("fwy9", "{Y} {v:be} {n} {item:n} behind {X}", since=2),
+        T("fwy10", "{Y} {v:possess} {n} fewer {item:n} than {X}", since=4),
+        T("fwy11", "{Y} {v:have} {n} {item:n} less than {X} {v:have}", since=4),
+        T("fwy12", "{Y} {v:have} as many {items} as {X} minus {n}", since=4),
     ),
     "times_y": (
         T("tmy1", "{Y} {v:have} {n} times as many {items} as {X}"),
@@ -546,6 +658,9 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("tmy5", "{Y} {v:have} {n} times more {items} than {X}"),
         T("tmy6", "{Y} {v:have} {n} times as many as {X} {v:do}", since=2),
         T("tmy7", "{Y} {v:have} {n} times what {X} {v:have}", since=2),
+        T("tmy8", "{Y} {v:possess} {n} times as many {items} as {X}", since=4),
+        T("tmy9", "{Y}'s {items} {vp:number} {n} times {Xposs}", since=4),
+        T("tmy10", "{Y} {v:have} {n} times {Xposs} number of {items}", since=4),
     ),
     # objects: rates
     "rate": (
@@ -558,6 +673,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("rate7", "{X} {v:make} {n:item} in one {period}"),
         T("rate8", "{X} {v:make} {n:item} a {period}", since=2),
         T("rate9", "{X} {v:be} able to {make} {n:item} every {period}", since=2),
+        T("rate10", "{X} {v:make} {n:item} in a single {period}", since=4),
+        T("rate11", "each and every {period}, {X} {v:make} {n:item}", since=4),
     ),
     "duration": (
         T("dur1", "{S} {v:do} this for {n:period}"),
@@ -568,6 +685,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("dur6", "{S} {v:work} like this for {n:period}"),
         T("dur7", "{S} {v:keep} going for {n:period}", since=2),
         T("dur8", "{S} {v:do} the same for {n:period}", since=2),
+        T("dur9", "{S} {v:carry} on for {n:period}", since=4),
+        T("dur10", "{S} {v:repeat} this for {n:period}", since=4),
     ),
     "rate_for": (  # n per period for m periods
         T("rfor1", "{X} {v:make} {n:item} each {period} for {m:period}"),
@@ -577,6 +696,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("rfor5", "{X} {v:make} {n:item} each {period}, {m:period} in a row"),
         T("rfor6", "over {m:period}, {X} {v:make} {n:item} each {period}", since=2),
         T("rfor7", "for {m:period} straight, {X} {v:make} {n:item} per {period}", since=2),
+        T("rfor8", "{X} {v:spend} {m:period} and {v:make} {n:item} each {period}", since=4),
     ),
     "rate_then": (  # m >= 2
         T("rthen1", "then {S} {v:make} {n:item} each {period} for {m:period}"),
@@ -586,6 +706,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("rthen5", "later {S} {v:make} {n:item} each {period} for {m:period}"),
         T("rthen6", "for {m:period} after that, {S} {v:make} {n:item} a {period}", since=2),
         T("rthen7", "next {S} {v:make} {n:item} each {period} for {m:period}", since=2),
+        T("rthen8", "afterwards {S} {v:make} {n:item} per {period} for {m:period}", since=4),
     ),
     # objects: money
     "price": (
@@ -599,6 +720,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("prc8", "a {item} {v:cost} {$n}"),
         T("prc9", "the cost of one {item} {v:be} {$n}", since=2),
         T("prc10", "{items} {vp:be} {$n} each", since=2),
+        T("prc11", "the price for each {item} {v:be} {$n}", since=4),
+        T("prc12", "{items} {vp:go} for {$n} each", since=4),
     ),
     "buy": (
         T("buy1", "{X} {v:buy} {n:item}"),
@@ -610,6 +733,8 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("buy7", "{X} {v:order} {n:item}"),
         T("buy8", "{X} {v:pay} for {n:item}", since=2),
         T("buy9", "{X} {v:choose} {n:item} at the shop", since=2),
+        T("buy10", "{X} {v:buy} {n:item} from the store", since=4),
+        T("buy11", "{X} {v:get} {n:item} from the shop", since=4),
     ),
     "paid": (  # n items for m dollars, n >= 2
         T("paid1", "{X} {v:pay} {$m} for {n:item}"),
@@ -620,6 +745,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("paid6", "{X} {v:pay} a total of {$m} for {n:item}"),
         T("paid7", "for {n:item}, {X} {v:pay} {$m}", since=2),
         T("paid8", "the bill for {Xposs} {n:item} {v:be} {$m}", since=2),
+        T("paid9", "{X} {v:spend} a total of {$m} on {n:item}", since=4),
     ),
     "wallet": (
         T("wal1", "{X} {v:have} {$n}"),
@@ -630,6 +756,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("wal6", "{X} {v:start} the day with {$n}"),
         T("wal7", "{X} {v:have} {$n} to spend", since=2),
         T("wal8", "there {be:n} {$n} in {Xposs} purse", since=2),
+        T("wal9", "{X} {v:keep} {$n} in {her} bag", since=4),
     ),
     "spend": (
         T("spd1", "{S} {v:spend} {$n} on {items}"),
@@ -640,6 +767,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("spd6", "{S} {v:spend} {$n} buying {items}"),
         T("spd7", "{S} {v:pay} out {$n} for {items}", since=2),
         T("spd8", "some {items} {vp:cost} {obj} {$n}", since=2),
+        T("spd9", "{S} {v:use} {$n} to buy {items}", since=4),
     ),
     "buy_at": (  # n items at m dollars each, n >= 2
         T("bat1", "{S} {v:buy} {n:item} at {$m} each"),
@@ -650,6 +778,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         T("bat6", "{S} {v:buy} {n:item} costing {$m} each"),
         T("bat7", "{S} {v:buy} {n:item}, each costing {$m}", since=2),
         T("bat8", "{S} {v:get} {n:item} at a price of {$m} each", since=2),
+        T("bat9", "{S} {v:buy} {n:item}, paying {$m} for each", since=4),
     ),
     # travel: speeds in {units} per hour
     "speed_time": (  # n per hour for m hours
@@ -660,6 +789,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("spt5", "{X} {v:keep} up {n} {units} per hour for {m:hour}"),
         T("spt6", "{X} {v:travel} {m:hour} at {n} {units} per hour"),
         T("spt7", "at {n} {units} per hour, {X} {v:travel} for {m:hour}", since=2),
+        T("spt8", "{X} {v:travel} for {m:hour}, going {n} {units} per hour", since=4),
     ),
     "speed": (
         T("spe1", "{X} {v:travel} at {n} {units} per hour"),
@@ -669,6 +799,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("spe5", "{X} {v:go} {n} {units} in each hour"),
         T("spe6", "{X} {v:travel} at a speed of {n} {units} per hour"),
         T("spe7", "{X} {v:average} {n} {units} per hour", since=2),
+        T("spe8", "{X} {v:move} at {n} {units} per hour", since=4),
     ),
     "leg2": (
         T("leg1", "then {S} {v:travel} at {n} {units} per hour for {m:hour}"),
@@ -677,6 +808,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("leg4", "{S} then {v:do} {n} {units} per hour for {m:hour}"),
         T("leg5", "next, {S} {v:travel} for {m:hour} at {n} {units} per hour"),
         T("leg6", "later {S} {v:travel} at {n} {units} per hour for {m:hour}", since=2),
+        T("leg7", "afterwards {S} {v:travel} at {n} {units} per hour for {m:hour}", since=4),
     ),
     "trip": (
         T("trip1", "{X} {v:need} to {travel} {n:unit}"),
@@ -686,6 +818,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("trip5", "{X} {v:have} a journey of {n:unit} ahead"),
         T("trip6", "{X} {v:want} to {travel} a distance of {n:unit}"),
         T("trip7", "{Xposs} route {v:be} {n:unit} in total", since=2),
+        T("trip8", "{X} {v:have} to {travel} {n:unit}", since=4),
     ),
     "covered": (  # n units in m hours
         T("cov1", "{X} {v:travel} {n:unit} in {m:hour}"),
@@ -694,6 +827,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("cov4", "{X} {v:complete} {n:unit} over {m:hour}"),
         T("cov5", "{X} {v:travel} a distance of {n:unit} in {m:hour}"),
         T("cov6", "{X} {v:travel} {n:unit}, which {v:take} {m:hour}", since=2),
+        T("cov7", "{X} {v:need} {m:hour} to {travel} {n:unit}", since=4),
     ),
     # savings
     "save_rate": (
@@ -704,6 +838,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("svr5", "{X} {v:set} {$n} aside each {period}"),
         T("svr6", "{X} {v:save} {$n} each {period}"),
         T("svr7", "every {period} {X} {v:add} {$n} to {her} savings", since=2),
+        T("svr8", "{X} {v:keep} {$n} every {period} for savings", since=4),
     ),
     "save_for": (
         T("svf1", "{S} {v:do} this for {n:period}"),
@@ -712,6 +847,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("svf4", "{S} {v:continue} that for {n:period}"),
         T("svf5", "{S} {v:save} for {n:period} in a row"),
         T("svf6", "{S} {v:keep} it up for {n:period}", since=2),
+        T("svf7", "{S} {v:go} on saving for {n:period}", since=4),
     ),
     "goal": (
         T("goal1", "{X} {v:want} to buy {thing} that {v:cost} {$n}"),
@@ -720,6 +856,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("goal4", "{X} {v:have} {her} eye on {thing} that {v:sell} for {$n}"),
         T("goal5", "{X} {v:want} {thing} that {v:cost} {$n}"),
         T("goal6", "{thing} {v:cost} {$n}, and {X} {v:want} it", since=2),
+        T("goal7", "{X} {v:hope} to buy {thing} for {$n}", since=4),
     ),
     "saved": (
         T("svd1", "{S} already {v:have} {$n} saved"),
@@ -728,6 +865,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("svd4", "{S} {v:have} {$n} tucked away already"),
         T("svd5", "{S} {v:have} {$n} already"),
         T("svd6", "{S} {v:have} already saved {$n}", since=2),
+        T("svd7", "so far {S} {v:have} saved {$n}", since=4),
     ),
     "gift": (
         T("gift1", "{S} {v:get} {$n} from {her} grandmother"),
@@ -736,6 +874,7 @@ FACTS: dict[str, tuple[Phrase, ...]] = {
         H("gift4", "{S} {v:be} given {$n} by a neighbor"),
         T("gift5", "{S} {v:receive} {$n} as a gift"),
         T("gift6", "{Xposs} aunt {v:send} {obj} {$n}", since=2),
+        T("gift7", "{Xposs} grandfather {v:give} {obj} {$n} as a present", since=4),
     ),
 }
 
@@ -794,6 +933,8 @@ _NOW = (
     CH("now5", "{v:do} {Xq} hold {now}", "{Xq} {v:hold} {now}"),
     C("now6", "{v:do} {Xq} have after all that", "{Xq} {v:have} after all that"),
     C("now7", "{v:do} {Xq} have after that", "{Xq} {v:have} after that", since=2),
+    C("now8", "{v:do} {Xq} have by the end", "{Xq} {v:have} by the end", since=4),
+    C("now9", "{v:do} {Xq} own {now}", "{Xq} {v:own} {now}", since=4),
 )
 _LEFT = (
     C("left1", "{v:do} {Xq} have left", "{Xq} {v:have} left"),
@@ -803,6 +944,8 @@ _LEFT = (
     CH("left5", "{v:do} {Xq} hang on to", "{Xq} {v:hang} on to"),
     C("left6", "{v:do} {Xq} keep", "{Xq} {v:keep}"),
     C("left7", "{vp:be} still there", "{vp:be} still there", "that {vp:be} still there", since=2),
+    C("left8", "{vp:be} left over", "{vp:be} left over", "that {vp:be} left over", since=4),
+    C("left9", "{v:do} {Xq} have left over", "{Xq} {v:have} left over", since=4),
 )
 
 # kind -> (wh-phrases with their noun phrase or None, cores)
@@ -817,6 +960,8 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CH("tot5", "{v:do} {Xq} have all told", "{Xq} {v:have} all told"),
         C("tot6", "{vp:be} there altogether", "there {vp:be} altogether"),
         C("tot7", "{vp:be} there in total", "there {vp:be} in total", since=2),
+        C("tot8", "{v:do} {Xq} have overall", "{Xq} {v:have} overall", since=4),
+        C("tot9", "{vp:be} there when you add them up", "there {vp:be} when you add them up", since=4),
     )),
     "total_two": (COUNT_WH, (
         C("tt1", "{vp:do} {Xq} and {Yq} have together", "{Xq} and {Yq} {vp:have} together"),
@@ -826,6 +971,8 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CH("tt5", "{vp:do} {Xq} and {Yq} have between them", "{Xq} and {Yq} {vp:have} between them"),
         C("tt6", "{vp:do} both of them have", "both of them {vp:have}"),
         C("tt7", "{vp:do} the two have in all", "the two {vp:have} in all", since=2),
+        C("tt8", "{vp:do} {Xq} and {Yq} own together", "{Xq} and {Yq} {vp:own} together", since=4),
+        C("tt9", "{vp:do} the pair of them have", "the pair of them {vp:have}", since=4),
     )),
     "each": (COUNT_WH, (
         C("each1", "{v:do} each {receiver} get", "each {receiver} {v:get}"),
@@ -835,6 +982,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CH("each4", "{v:do} a single {receiver} end up with", "a single {receiver} {v:end} up with"),
         C("each5", "{vp:be} in each share", "{vp:be} in each share", "that {vp:be} in each share"),
         C("each6", "{v:do} one {receiver} get", "one {receiver} {v:get}", since=2),
+        C("each7", "{v:do} each {receiver} take home", "each {receiver} {v:take} home", since=4),
     )),
     "containers": ((("how many {containers}", "the number of {containers}"),), (
         C("cont1", "{v:do} {Xq} fill", "{Xq} {v:fill}"),
@@ -843,10 +991,12 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CH("cont4", "{vp:be} needed", "{vp:be} needed", "that {vp:be} needed"),
         C("cont5", "{v:do} {Xq} use", "{Xq} {v:use}"),
         C("cont6", "{vp:be} filled", "{vp:be} filled", "that {vp:be} filled", since=2),
+        C("cont7", "{v:do} {Xq} pack", "{Xq} {v:pack}", since=4),
     )),
     "more_than": ((("how many more {items}", None), ("how many {items} more", None)), (
         C("mt1", "{v:do} {Xq} have than {Yq}", "{Xq} {v:have} than {Yq}"),
         C("mt4", "{v:do} {Xq} have than {Yq} {v:do}", "{Xq} {v:have} than {Yq} {v:do}", since=2),
+        C("mt5", "{v:do} {Xq} have compared with {Yq}", "{Xq} {v:have} compared with {Yq}", since=4),
         CD("mt2", "{v:do} {Xq} own compared to {Yq}", "{Xq} {v:own} compared to {Yq}"),
         CH("mt3", "{v:do} {Xq} have over {Yq}", "{Xq} {v:have} over {Yq}"),
     )),
@@ -856,6 +1006,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CH("oth3", "{v:do} {Yq} hold", "{Yq} {v:hold}"),
         C("oth4", "{v:do} {Yq} keep", "{Yq} {v:keep}"),
         C("oth5", "{v:do} {Yq} end up with", "{Yq} {v:end} up with", since=2),
+        C("oth6", "{v:do} {Yq} own", "{Yq} {v:own}", since=4),
     )),
     "need_more": ((("how many more {items}", None),), (
         C("nm1", "{v:do} {Xq} need", "{Xq} {v:need}"),
@@ -864,6 +1015,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CH("nm4", "{vp:be} still missing", "{vp:be} still missing", "that {vp:be} still missing"),
         C("nm5", "{v:do} {Xq} still want", "{Xq} still {v:want}"),
         C("nm6", "{v:do} {Xq} still lack", "{Xq} still {v:lack}", since=2),
+        C("nm7", "{v:do} {Xq} have yet to find", "{Xq} {v:have} yet to find", since=4),
     )),
     "made": (COUNT_WH, (
         C("made1", "{v:do} {Xq} {make} in total", "{Xq} {v:make} in total"),
@@ -872,6 +1024,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CH("made4", "{v:do} {Xq} {make} from start to finish", "{Xq} {v:make} from start to finish"),
         C("made5", "{v:do} {Xq} {make} during that time", "{Xq} {v:make} during that time"),
         C("made6", "{v:do} {Xq} {make} in all", "{Xq} {v:make} in all", since=2),
+        C("made7", "{v:do} {Xq} {make} overall", "{Xq} {v:make} overall", since=4),
     )),
     "stock_now": (COUNT_WH, _NOW),
     "spend": ((*MONEY_WH, ("how much", None)), (
@@ -881,7 +1034,9 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CD("pay4", "{v:do} {Xq} have to hand over", "{Xq} {v:have} to hand over"),
         CH("pay5", "{v:do} {Xq} shell out", "{Xq} {v:shell} out"),
         C("pay6", "{v:do} {Xq} spend altogether", "{Xq} {v:spend} altogether"),
-        C("pay7", "{v:do} the shopping cost {Xq}", "the shopping {v:cost} {Xq}", since=2),
+        C("pay7", "{v:do} the shopping cost {Xq}", "the shopping {v:cost} {Xq}", since=2, until=3),
+        C("pay9", "{v:do} the shopping cost {Xqo}", "the shopping {v:cost} {Xqo}", since=4),
+        C("pay8", "{v:do} {Xq} pay altogether", "{Xq} {v:pay} altogether", since=4),
     )),
     "price": ((("how much", None), ("how many dollars", None)), (
         C("prq1", "{v:do} one {item} cost", "one {item} {v:cost}"),
@@ -898,6 +1053,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CH("ml4", "{v:do} {Xq} walk away with", "{Xq} {v:walk} away with"),
         C("ml5", "{v:do} {Xq} have after shopping", "{Xq} {v:have} after shopping"),
         C("ml6", "{v:do} {Xq} have at the end", "{Xq} {v:have} at the end", since=2),
+        C("ml7", "{v:do} {Xq} have left over", "{Xq} {v:have} left over", since=4),
     )),
     "money_now": (MONEY_WH, _NOW),
     "distance": ((("how far", "the distance"), ("how many {units}", "the number of {units}")), (
@@ -907,6 +1063,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CH("dist4", "{v:do} {Xq} cover overall", "{Xq} {v:cover} overall"),
         C("dist5", "{v:do} {Xq} {travel} altogether", "{Xq} {v:travel} altogether"),
         C("dist6", "{v:do} {Xq} {travel} in all", "{Xq} {v:travel} in all", since=2),
+        C("dist7", "{v:do} {Xq} {travel} overall", "{Xq} {v:travel} overall", since=4),
     )),
     "distance_left": ((("how far", None), ("how many more {units}", None)), (
         C("dl1", "{v:do} {Xq} have yet to {travel}", "{Xq} {v:have} yet to {travel}"),
@@ -936,6 +1093,7 @@ ASKS: dict[str, tuple[tuple[tuple[str, str | None], ...], tuple[Core, ...]]] = {
         CH("sav4", "{v:do} {Xq} stash away", "{Xq} {v:stash} away"),
         C("sav5", "{v:do} {Xq} save altogether", "{Xq} {v:save} altogether"),
         C("sav6", "{v:do} {Xq} save over that time", "{Xq} {v:save} over that time", since=2),
+        C("sav7", "{v:do} {Xq} save overall", "{Xq} {v:save} overall", since=4),
     )),
     "periods": ((("how many {periods}", "the number of {periods}"),), (
         C("per1", "{v:do} {Xq} need to save", "{Xq} {v:need} to save"),
@@ -1005,6 +1163,17 @@ WRAPPERS = (
     Wrapper("qr8", "relative", "what's {np} {core}?", since=2),
     Wrapper("qr9", "relative", "work out {np} {core}.", since=2),
     Wrapper("qr10", "relative", "I need {np} {core}.", since=2),
+    Wrapper("qd15", "direct", "out of curiosity, {wh} {core}?", place="alone", since=4),
+    Wrapper("qd16", "direct", "{wh} {core}, please?", since=4),
+    Wrapper("qd17", "direct", "well, {wh} {core}?", place="end", since=4),
+    Wrapper("qd18", "direct", "one question: {wh} {core}?", place="alone", since=4),
+    Wrapper("qe26", "embedded", "guess {wh} {core}.", since=4),
+    Wrapper("qe27", "embedded", "would you work out {wh} {core}?", since=4),
+    Wrapper("qe28", "embedded", "I am trying to work out {wh} {core}.", since=4),
+    Wrapper("qe29", "embedded", "could you check {wh} {core}?", since=4),
+    Wrapper("qe30", "embedded", "say {wh} {core}.", since=4),
+    Wrapper("qr11", "relative", "please work out {np} {core}.", since=4),
+    Wrapper("qr12", "relative", "what would be {np} {core}?", since=4),
     Wrapper("qr5", "relative", "give me {np} {core}.", heldout=DEV),
     Wrapper("qd8", "direct", "so tell me, {wh} {core}?", heldout=TEST, place="alone"),
     Wrapper("qd9", "direct", "{wh} {core}, any thoughts?", heldout=TEST),
@@ -1014,8 +1183,10 @@ WRAPPERS = (
     Wrapper("qr6", "relative", "I'm after {np} {core}.", heldout=TEST),
 )
 
-# How the facts and the question are laid out (shared by all splits).
-LAYOUTS = (("ctx", 5), ("and", 2), ("if", 2), ("qf", 2))  # (id, weight)
+# How the facts and the question are laid out: (id, weight). From wording version 4 on, the
+# question comes first a little more often in training wording (held-out tiers keep LAYOUTS).
+LAYOUTS = (("ctx", 5), ("and", 2), ("if", 2), ("qf", 2))
+LAYOUTS_SINCE_4 = (("ctx", 5), ("and", 2), ("if", 2), ("qf", 3))
 
 
 # ------------------------------------------------------------------ arithmetic
@@ -1036,6 +1207,8 @@ ARITH_WRAPPERS = (
     T("aw31", "please solve {E}."), T("aw32", "what result does {E} give?"),
     T("aw33", "{E}, what is that?", since=2), T("aw34", "how much does {E} make?", since=2),
     T("aw35", "can you tell me what {E} is?", since=2), T("aw36", "hey, what is {E}?", since=2),
+    T("aw40", "work this out: {E}.", since=4), T("aw41", "what do we get from {E}?", since=4),
+    T("aw42", "please compute {E} for me.", since=4), T("aw43", "what is the result of {E}?", since=4),
     T("aw37", "what is {E} equal to?", since=2), T("aw38", "find {E}.", since=2), T("aw39", "tell me {E}.", since=2),
     D("aw19", "{E} is how much?"), D("aw20", "give me the result of {E}."),
     D("aw21", "I need the answer to {E}."), D("aw22", "what number do you get from {E}?"),
@@ -1056,6 +1229,8 @@ ARITH_TEMPLATES = {
         T("add15", "sum up {a} and {b}."),
         T("add16", "what is {a} increased by {b}?", since=2), T("add17", "add up {a} and {b}.", since=2),
         T("add18", "how much are {a} and {b} in total?", since=2),
+        T("add19", "what is {a} and {b} added together?", since=4),
+        T("add21", "what is the total of {a} and {b}?", since=4),
         D("add9", "what total do {a} and {b} make together?"),
         D("add10", "put {a} and {b} together. what do you have?"),
         D("add11", "combine {a} with {b}: what is the total?"),
@@ -1071,6 +1246,8 @@ ARITH_TEMPLATES = {
         T("sub14", "subtract {b} from {a}: what is left?"), T("sub15", "{a} take away {b} is what?"),
         T("sub16", "what is {a} less {b}?", since=2), T("sub17", "how much smaller is {b} than {a}?", since=2),
         T("sub18", "deduct {b} from {a}.", since=2),
+        T("sub19", "what remains when {b} is taken from {a}?", since=4),
+        T("sub21", "what is {a} with {b} removed?", since=4),
         D("sub9", "reduce {a} by {b}."), D("sub10", "remove {b} from {a}: what remains?"),
         D("sub11", "how far apart are {a} and {b}?"),
         H("sub12", "knock {b} off {a}."), H("sub13", "what is left of {a} after taking out {b}?"),
@@ -1084,6 +1261,7 @@ ARITH_TEMPLATES = {
         T("mul14", "if each of {b} boxes holds {a}, how many is that in all?"),
         T("mul15", "what are {b} batches of {a}?", since=2), T("mul16", "{b} packs of {a}: what is the total?", since=2),
         T("mul17", "what is {a} repeated {b} times?", since=2),
+        T("mul18", "what is {a} multiplied {b} times?", since=4),
         D("mul8", "what is {a} taken {b} times?"),
         D("mul9", "if you have {b} sets of {a}, how many is that?"),
         D("mul10", "scale {a} up by a factor of {b}."),
@@ -1098,6 +1276,8 @@ ARITH_TEMPLATES = {
         T("div11", "how many groups of {b} can you make from {a}?"),
         T("div12", "what is {a} split {b} ways?", since=2),
         T("div13", "divide {a} into {b} equal groups. how many in each group?", since=2),
+        T("div14", "what is {a} shared equally by {b}?", since=4),
+        T("div16", "break {a} into {b} equal parts: what is each part?", since=4),
         D("div7", "cut {a} into {b} equal pieces: how large is one piece?"),
         D("div8", "how often does {b} fit into {a}?"),
         H("div9", "share {a} between {b} people: how much for each?"), H("div10", "what is {a} over {b}?"),
@@ -1114,6 +1294,8 @@ ARITH_CHAINS = (
     T("ch10", "{a} is the start: {steps}. what do you get?"),
     T("ch11", "let's say you have {a}. {steps}. what is it now?", since=2),
     T("ch12", "your number is {a}. {steps}. what is it now?", since=2),
+    T("ch13", "pick the number {a}. {steps}. what is the final result?", since=4),
+    T("ch14", "start from {a}; {steps}. what number is left?", since=4),
     D("ch5", "think of the number {a}. {steps}. which number do you get?"),
     D("ch6", "starting at {a}, {steps}, and tell me the final number."),
     H("ch7", "go from {a}: {steps}. where do you land?"),
@@ -1122,15 +1304,19 @@ ARITH_CHAINS = (
 ARITH_INSTRUCTIONS = {
     "+": (T("ia1", "add {n}"), T("ia6", "plus {n}"), T("ia2", "add {n} to it"), T("ia3", "increase it by {n}"),
           T("ia7", "add on {n}", since=2), T("ia8", "make it {n} more", since=2),
+          T("ia9", "increase that by {n}", since=4), T("ia10", "go up by {n}", since=4),
           D("ia4", "raise it by {n}"), H("ia5", "put {n} on top")),
     "-": (T("is1", "subtract {n}"), T("is6", "minus {n}"), T("is2", "take away {n}"), T("is3", "subtract {n} from it"),
           T("is7", "take off {n}", since=2), T("is8", "make it {n} less", since=2),
+          T("is9", "drop it by {n}", since=4), T("is10", "go down by {n}", since=4),
           D("is4", "lower it by {n}"), H("is5", "knock off {n}")),
     "*": (T("im1", "multiply by {n}"), T("im6", "times {n}"), T("im2", "multiply it by {n}"), T("im3", "times it by {n}"),
-          T("im7", "multiply the result by {n}", since=2),
+          T("im7", "multiply the result by {n}", since=2), T("im8", "multiply that by {n}", since=4),
+          T("im9", "make it {n} times larger", since=4),
           D("im4", "make it {n} times as big"), H("im5", "take it {n} times")),
     "/": (T("id1", "divide by {n}"), T("id6", "divided by {n}"), T("id2", "divide it by {n}"),
           T("id7", "divide the result by {n}", since=2), T("id8", "split it {n} ways", since=2),
+          T("id9", "split that into {n} equal parts", since=4), T("id10", "divide that by {n}", since=4),
           T("id3", "split it into {n} equal parts"), D("id4", "share it out equally among {n}"),
           H("id5", "cut it into {n} equal shares")),
 }  # fmt: skip
@@ -1155,6 +1341,10 @@ ARITH_SHAPES = (
     (T("np21", "multiply {a} by {b} and add {c}.", since=2), "a*b+c"),
     (T("np22", "take {a}, and subtract both {b} and {c}.", since=2), "a-(b+c)"),
     (T("np23", "what is {a} minus the product of {b} and {c}?", since=2), "a-b*c"),
+    (T("np24", "subtract the sum of {b} and {c} from {a}.", since=4), "a-(b+c)"),
+    (T("np25", "what is {c} multiplied by the sum of {a} and {b}?", since=4), "c*(a+b)"),
+    (T("np27", "what is the sum of {a} and {b}, times {c}?", since=4), "(a+b)*c"),
+    (T("np28", "from {a}, subtract the product of {b} and {c}.", since=4), "a-b*c"),
     (D("np12", "what do you get when the product of {a} and {b} is increased by {c}?"), "a*b+c"),
     (D("np13", "how much is {c} groups of the sum of {a} and {b}?"), "c*(a+b)"),
     (D("np14", "take the sum of {a} and {b} away from {c}."), "c-(a+b)"),
