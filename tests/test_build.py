@@ -244,17 +244,17 @@ def test_bad_config_files(tmp_path, capsys):
     assert "not valid YAML" in capsys.readouterr().err
     assert run_cli("data", "build", "--preset", "nope", "--out", str(tmp_path / "o")) == 2
     assert "no data preset 'nope'" in capsys.readouterr().err
-    for bad in ("4", "true", "'2'"):
+    for bad in ("5", "true", "'2'"):
         wording = tmp_path / "wording.yaml"
         wording.write_text(f"n_train: 10\nwording: {bad}\n")
         assert run_cli("data", "build", "--config", str(wording), "--out", str(tmp_path / "o")) == 2
         err = capsys.readouterr().err
-        assert len(err.strip().splitlines()) == 1 and "wording must be one of 1, 2, 3" in err
+        assert len(err.strip().splitlines()) == 1 and "wording must be one of 1, 2, 3, 4" in err
     assert (
         run_cli("data", "build", "--preset", "tiny", "--wording", "0", "--out", str(tmp_path / "o"))
         == 2
     )
-    assert "wording must be one of 1, 2, 3, got 0" in capsys.readouterr().err
+    assert "wording must be one of 1, 2, 3, 4, got 0" in capsys.readouterr().err
 
 
 def test_missing_and_corrupt_sources(tmp_path, capsys, monkeypatch):

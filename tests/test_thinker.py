@@ -334,6 +334,41 @@ def test_engine_follows_every_schedule_and_forced_feeding_saves_passes(trained):
     assert batch[0] == first.stream[: len(batch[0])]
 
 
+def test_loop_guard_counts_each_streams_content_tokens():
+    from omni_reasoner.infer.engine import LOOP_WINDOW, LoopGuard
+
+    guard = LoopGuard()
+    loop = [".", "3", "7"] * LOOP_WINDOW
+    assert not any(guard.looping(token, "<speak>") for token in loop[: LOOP_WINDOW - 1])
+    assert not guard.looping("<pad>", "<speak>")  # special tokens are not content
+    assert guard.looping(loop[LOOP_WINDOW - 1], "<speak>")
+    guard = LoopGuard()  # a real scratchpad: long, repetitive, and no loop
+    pad = "[1111111+1111111]" + "1+1+0=02," * 7 + "=2222222"
+    assert not any(guard.looping(token, "<think>") for token in pad)
+    # a long spoken answer of few words is no loop either
+    words = "So , the answer is one , one , one , two . The answer is 1112 ."
+    assert not any(guard.looping(token, "<speak>") for token in words.split() * 3)
+
+
+def test_engine_cuts_an_answer_that_loops(trained, monkeypatch):
+    """A Thinker that says "7" in every free slot never ends its stream by itself."""
+    from omni_reasoner.api import Reasoner
+    from omni_reasoner.infer import engine as engine_module
+    from omni_reasoner.infer.engine import LOOP_WINDOW
+
+    reasoner = Reasoner.load(trained / "final")
+    seven = reasoner.tokenizer.convert_tokens_to_ids("7")
+    monkeypatch.setattr(engine_module, "choose", lambda *args: seven)
+    spoken = []
+    result = reasoner.ask("What is 7 plus 5?", max_new_tokens=400, on_spoken=spoken.append)
+    assert result.looped and not result.stopped
+    # interleave:2:8 fills 8 reasoning slots a cycle: the reasoning stream loops first
+    assert result.reasoning_text.count("7") == LOOP_WINDOW and len(spoken) < LOOP_WINDOW
+    assert len(result.stream) < 2 * LOOP_WINDOW
+    batch = reasoner.engine.generate_batch(["What is 7 plus 5?"], "interleave:2:8", 400)
+    assert batch[0] == result.stream
+
+
 def test_ask_json_and_streaming(trained, capsys):
     args = [
         "ask",

@@ -30,6 +30,8 @@ from omni_reasoner.model.tokenizer import TokenPieces
 from omni_reasoner.train.examples import encode_prompt
 
 MAX_QUESTION_CHARS = 2000
+LOOP_WINDOW = 40  # content tokens of one stream (spoken, or reasoning) that LoopGuard looks at
+LOOP_MAX_DISTINCT = 4  # ... and how few different tokens among them make a loop
 
 
 @dataclass
@@ -48,7 +50,8 @@ class Generation:
     forward_passes: int
     problems: list[str] = field(default_factory=list)
     prompt_tokens: int = 0  # what the Thinker read first: question tokens, or audio frames
-    stopped: bool = True  # the stream ended itself; False: cut at max_new_tokens
+    stopped: bool = True  # the stream ended itself; False: cut (max_new_tokens, or a loop)
+    looped: bool = False  # cut because it fell into a loop (LoopGuard)
 
     def to_dict(self) -> dict:
         from dataclasses import asdict
@@ -90,6 +93,25 @@ class Calculator:
         produced = self.observe(piece)
         if not queued:
             queued.extend(produced)
+
+
+class LoopGuard:
+    """Ends an answer that has fallen into a loop ("37.37.37..."): one of its streams whose
+    last LOOP_WINDOW content tokens hold at most LOOP_MAX_DISTINCT different tokens. Such an
+    answer is already lost; left alone it runs on to max_new_tokens, and a Talker voices it
+    all. No real stream comes close: forty spoken tokens are a dozen different words, and the
+    scratchpad's most repetitive column ("1+1+0=02,") has six different tokens."""
+
+    def __init__(self) -> None:
+        self.recent: dict[bool, list[str]] = {True: [], False: []}  # keyed by "is reasoning"
+
+    def looping(self, token: str, mode: str | None) -> bool:
+        if token in SPECIAL_TOKENS:
+            return False
+        tail = self.recent[mode == THINK]
+        tail.append(token)
+        del tail[:-LOOP_WINDOW]
+        return len(tail) == LOOP_WINDOW and len(set(tail)) <= LOOP_MAX_DISTINCT
 
 
 def check_question(question: str) -> str:
@@ -238,7 +260,8 @@ class Engine:
         mode = None
         first_spoken_at = first_spoken_time = None
         slot = next(plan)
-        stopped = False
+        stopped = looped = False
+        guard = LoopGuard()
         while len(stream) < max_new_tokens:
             if isinstance(slot, Force) or (queued and isinstance(slot, Free) and mode == THINK):
                 token_id = (
@@ -276,6 +299,9 @@ class Engine:
                     on_spoken(token)
                 elif mode == THINK and on_reasoning is not None:
                     on_reasoning(token)
+            if guard.looping(token, mode):
+                looped = True
+                break
             try:
                 slot = plan.send(token)
             except StopIteration:
@@ -301,6 +327,7 @@ class Engine:
             problems=parsed.problems,
             prompt_tokens=prompt_tokens,
             stopped=stopped,
+            looped=looped,
         )
 
     def _forward(self, ids: list[int], past, states: bool = False):
@@ -389,6 +416,7 @@ class Engine:
         ]
         queued: list[list[int]] = [[] for _ in range(n)]
         modes: list[str | None] = [None] * n
+        guards = [LoopGuard() for _ in range(n)]
         streams: list[list[str]] = [[] for _ in range(n)]
         active = [True] * n
         next_pos = positions[:, -1] + 1
@@ -414,6 +442,8 @@ class Engine:
                 try:
                     slots[i] = plans[i].send(token)
                 except StopIteration:
+                    active[i] = False
+                if guards[i].looping(token, modes[i]):
                     active[i] = False
                 chosen.append(token_id)
             if not any(active):
