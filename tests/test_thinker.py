@@ -350,7 +350,7 @@ def test_loop_guard_counts_each_streams_content_tokens():
     assert not any(guard.looping(token, "<speak>") for token in words.split() * 3)
 
 
-def test_engine_cuts_an_answer_that_loops(trained, monkeypatch):
+def test_engine_cuts_an_answer_that_loops(trained, monkeypatch, capsys):
     """A Thinker that says "7" in every free slot never ends its stream by itself."""
     from omni_reasoner.api import Reasoner
     from omni_reasoner.infer import engine as engine_module
@@ -367,6 +367,9 @@ def test_engine_cuts_an_answer_that_loops(trained, monkeypatch):
     assert len(result.stream) < 2 * LOOP_WINDOW
     batch = reasoner.engine.generate_batch(["What is 7 plus 5?"], "interleave:2:8", 400)
     assert batch[0] == result.stream
+    assert main(["ask", "--model", str(trained / "final"), "--text", "What is 7 plus 5?"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() == "7" * len(spoken) and "fell into a loop" in err
 
 
 def test_ask_json_and_streaming(trained, capsys):

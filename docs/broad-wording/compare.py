@@ -2,9 +2,11 @@
 and each arm against the session-7 default (arm `shipped`, the one shipped until section 15)
 item by item.
 
-`python docs/broad-wording/compare.py [--collect]`: --collect first copies runs/bw/ARM/eval-*.json
-(written by eval.sh) here, to docs/broad-wording/ARM/, keeping each item's id, category,
-correct and prediction; the table is read from those copies.
+`python docs/broad-wording/compare.py [--collect] [--against ARM]`: --collect first copies
+runs/bw/ARM/eval-*.json (written by eval.sh) here, to docs/broad-wording/ARM/, keeping each
+item's id, category, correct and prediction; the table is read from those copies. --against
+compares every arm item by item with ARM instead of `shipped` (section 16: `s3long-loopguard`,
+section 15's default scored again by the engine that cuts loops).
 """
 
 import json
@@ -62,9 +64,10 @@ for name in SETS:
         print(
             f"{name}: broad vs old, seeds paired: {gained} gained, {lost} lost, p = {mcnemar_p(gained, lost):.3g}"
         )
-shipped = {name: correct("shipped", name) for name in SETS}
+against = sys.argv[sys.argv.index("--against") + 1] if "--against" in sys.argv else "shipped"
+shipped = {name: correct(against, name) for name in SETS}
 for arm in arms:
-    if arm == "shipped":
+    if arm == against:
         continue
     cells = []
     for name in SETS:
@@ -73,4 +76,4 @@ for arm in arms:
             gained = sum(new[i] and not base[i] for i in base)
             lost = sum(base[i] and not new[i] for i in base)
             cells.append(f"{name} {gained}/{lost} (p = {mcnemar_p(gained, lost):.2g})")
-    print(f"{arm} vs shipped, gained/lost: " + ", ".join(cells))
+    print(f"{arm} vs {against}, gained/lost: " + ", ".join(cells))

@@ -263,6 +263,8 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         print(json.dumps(fields, indent=2))
         return 0
     view.finish()
+    if result.looped:
+        print("(the answer fell into a loop and was cut there)", file=sys.stderr)
     if speech is not None:
         where = f"wrote {args.out}: " if args.out is not None else ""
         print(

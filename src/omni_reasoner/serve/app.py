@@ -314,7 +314,7 @@ def usage(generation) -> dict:
 
 
 def finish_reason(generation) -> str:
-    return "stop" if generation.stopped else "length"
+    return "stop" if generation.stopped else "length"  # cut by max_tokens, or as a loop
 
 
 class _Completion:
