@@ -6,6 +6,7 @@ size 1 every run of forced tokens is fed in one forward pass (`feed_forced_toget
 which is what makes the paper's `<pad>` layout cheap; the batched path (evaluation)
 feeds one token per sequence per step. Spoken tokens go to `on_spoken` as they appear, and
 reasoning tokens (calculator results included) to `on_reasoning`, so a caller can show both live.
+An answer that falls into a loop is cut (`LoopGuard`), in both paths alike.
 """
 
 from __future__ import annotations
