@@ -31,7 +31,7 @@ TRAIN, DEV, TEST = "", "dev", "test"  # an option's `heldout` tier
 # (the shipped default's data); 2: about 110 more training options and three training
 # scenes (session 10, docs/experiments.md section 14); 3: two cores that put a subject pronoun
 # after "take" ("does it take she") are replaced by object-pronoun ones ("does it take her");
-# 4: about 140 more training options, six training scenes with their own verbs, and question-
+# 4: 129 more training options, six training scenes with their own verbs, and question-
 # first layouts a little more often, and "does the shopping cost she" becomes "... cost her"
 # (session 12, docs/experiments.md section 16).
 # An option with `until = N` is left out of versions after N. Held-out options are all version 1.
