@@ -354,7 +354,7 @@ def test_engine_cuts_an_answer_that_loops(trained, monkeypatch, capsys):
     """A Thinker that says "7" in every free slot never ends its stream by itself."""
     from omni_reasoner.api import Reasoner
     from omni_reasoner.infer import engine as engine_module
-    from omni_reasoner.infer.engine import LOOP_WINDOW
+    from omni_reasoner.infer.engine import LOOP_WINDOW, ends_in_loop
 
     reasoner = Reasoner.load(trained / "final")
     seven = reasoner.tokenizer.convert_tokens_to_ids("7")
@@ -367,6 +367,7 @@ def test_engine_cuts_an_answer_that_loops(trained, monkeypatch, capsys):
     assert len(result.stream) < 2 * LOOP_WINDOW
     batch = reasoner.engine.generate_batch(["What is 7 plus 5?"], "interleave:2:8", 400)
     assert batch[0] == result.stream
+    assert ends_in_loop(batch[0]) and not ends_in_loop(batch[0][:-1])
     assert main(["ask", "--model", str(trained / "final"), "--text", "What is 7 plus 5?"]) == 0
     out, err = capsys.readouterr()
     assert out.strip() == "7" * len(spoken) and "fell into a loop" in err
@@ -487,6 +488,7 @@ def test_eval_writes_json_table_and_plot(trained, small_dataset, tmp_path, capsy
             "multi_step",
         }
         assert 0 <= r["accuracy"] <= 1 and r["latency"]["n"] == 2
+        assert r["looped_rate"] == round(sum(i["looped"] for i in r["items"]) / r["n"], 4)
     tf = report["results"][1]
     assert report["results"][0]["median_tokens_before_first_spoken"] <= (
         tf["median_tokens_before_first_spoken"] or 0

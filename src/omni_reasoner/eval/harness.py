@@ -80,7 +80,7 @@ def evaluate_rows(
     """
     from tqdm import tqdm
 
-    from omni_reasoner.infer.engine import Engine
+    from omni_reasoner.infer.engine import Engine, ends_in_loop
 
     schedule = as_schedule(schedule).name
     engine = Engine(model, tokenizer, trace_style=trace_style, reader=reader)
@@ -113,6 +113,7 @@ def evaluate_rows(
                         find_drift(stream, f"{row['question']} {row['question_spoken']}")
                     ),
                     "malformed": bool(parsed.problems),
+                    "looped": ends_in_loop(stream),
                     "spoken_text": parsed.spoken_text,
                 }
             )
@@ -148,6 +149,7 @@ def evaluate_rows(
         ),
         "drift_rate": round(sum(i["drift"] for i in items) / n, 4) if n else None,
         "malformed_rate": round(sum(i["malformed"] for i in items) / n, 4) if n else None,
+        "looped_rate": round(sum(i["looped"] for i in items) / n, 4) if n else None,
         "latency": {
             "n": len(latencies),
             "median_time_to_first_spoken_s": _median([g.time_to_first_spoken_s for g in latencies]),

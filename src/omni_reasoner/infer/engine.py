@@ -115,6 +115,17 @@ class LoopGuard:
         return len(tail) == LOOP_WINDOW and len(set(tail)) <= LOOP_MAX_DISTINCT
 
 
+def ends_in_loop(stream: list[str]) -> bool:
+    """Whether LoopGuard cut this stream (for the batched path, which returns streams only)."""
+    guard, mode = LoopGuard(), None
+    for token in stream:
+        if token in (SPEAK, THINK):
+            mode = token
+        if guard.looping(token, mode):
+            return True
+    return False
+
+
 def check_question(question: str) -> str:
     if not isinstance(question, str) or not question.strip():
         raise ValueError("the question is empty")
