@@ -65,13 +65,13 @@ for name in SETS:
             f"{name}: broad vs old, seeds paired: {gained} gained, {lost} lost, p = {mcnemar_p(gained, lost):.3g}"
         )
 against = sys.argv[sys.argv.index("--against") + 1] if "--against" in sys.argv else "shipped"
-shipped = {name: correct(against, name) for name in SETS}
+baseline = {name: correct(against, name) for name in SETS}
 for arm in arms:
     if arm == against:
         continue
     cells = []
     for name in SETS:
-        base, new = shipped[name], correct(arm, name)
+        base, new = baseline[name], correct(arm, name)
         if base and new:
             gained = sum(new[i] and not base[i] for i in base)
             lost = sum(base[i] and not new[i] for i in base)
