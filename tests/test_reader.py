@@ -304,6 +304,50 @@ def test_reader_batches_in_length_chunks_keep_the_whole_batchs_gradient(
     model.zero_grad()
 
 
+def test_operation_labels_read_a_calculator_trace_in_order():
+    from omni_reasoner.train.reader import operation_labels
+
+    assert operation_labels("<<458-4=454>>") == [2, 0, 0, 0]
+    assert operation_labels("<<9+12+8=29>><<29/5=5.8>>") == [1, 1, 4, 0]
+    assert operation_labels("<<(3+4)*2=14>>") == [1, 3, 0, 0]
+    assert operation_labels("<<-3+4=1>>") == [1, 0, 0, 0]  # a sign is not an operation
+    assert operation_labels("<<1+1=2>><<2*3=6>><<6-1=5>><<5/5=1>><<1+1=2>>") == [1, 3, 2, 4]
+    assert operation_labels("") == [0, 0, 0, 0]
+
+
+def test_the_operation_loss_trains_a_head_that_resumes_and_never_ships(
+    tmp_path, small_dataset, tiny_encoder, read_run
+):
+    from safetensors.torch import load_file
+
+    from omni_reasoner.api import Reasoner
+    from omni_reasoner.train.reader import OP_HEAD_WEIGHTS
+
+    reader = {"encoder": str(tiny_encoder), "word_dropout": 1.0, "op_loss": 0.5}
+    config = _config(tmp_path, small_dataset, tiny_encoder, max_steps=4, save_every=2,
+                     init_from=str(read_run / "final"), reader=reader)  # fmt: skip
+    env = {**os.environ, "OMNI_REASONER_KILL_AFTER_STEPS": "2"}
+    args = [sys.executable, "-m", "omni_reasoner.cli", "train", "--config", str(config), "--quiet"]
+    killed = subprocess.run(args, env=env, capture_output=True, text=True, timeout=600)
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    head_at_kill = load_file(tmp_path / "run" / "checkpoint-last" / OP_HEAD_WEIGHTS)
+    resumed = subprocess.run(args, capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    final = tmp_path / "run" / "final"
+    head = load_file(final / OP_HEAD_WEIGHTS)
+    assert not torch.equal(head["queries"], head_at_kill["queries"])  # it went on training
+    # the loss reaches the adapter: with the head's weight the adapter moves differently
+    plain = _config(tmp_path, small_dataset, tiny_encoder, max_steps=4, save_every=2,
+                    init_from=str(read_run / "final"), out=str(tmp_path / "plain"),
+                    reader={**reader, "op_loss": 0.0})  # fmt: skip
+    assert main(["train", "--config", str(plain), "--quiet"]) == 0
+    assert not (tmp_path / "plain" / "final" / OP_HEAD_WEIGHTS).exists()
+    a = load_file(final / READER_WEIGHTS)
+    b = load_file(tmp_path / "plain" / "final" / READER_WEIGHTS)
+    assert any(not torch.allclose(a[k], b[k]) for k in a)
+    assert Reasoner.load(final).ask(QUESTION, max_new_tokens=20).stream  # inference ignores it
+
+
 def test_reader_config_errors(tmp_path, small_dataset, tiny_encoder, read_run, capsys):
     cases = [
         ({"reader": {"encoder": str(tiny_encoder), "depth": 1}}, "unknown key(s) depth"),
@@ -313,6 +357,8 @@ def test_reader_config_errors(tmp_path, small_dataset, tiny_encoder, read_run, c
         ({"reader": {"tune_layers": True}}, "reader.tune_layers must be an integer >= 0"),
         ({"reader": {"encoder_lr_scale": 0}}, "reader.encoder_lr_scale must be in (0, 1]"),
         ({"reader": {"read_numbers": "no"}}, "reader.read_numbers must be true or false"),
+        ({"reader": {"op_loss": -0.1}}, "reader.op_loss must be a number >= 0"),
+        ({"reader": {"op_loss": "some"}}, "reader.op_loss must be a number >= 0"),
         ({"reader": {"encoder": str(tiny_encoder), "tune_layers": 3}},
          "the encoder has no stack of that many layers"),
         ({"audio": {"mix": {"audio": 1.0}}, "init_from": str(read_run / "final")},

@@ -211,10 +211,12 @@ class TextReader(nn.Module):
         prompts: list[list[int]],
         word_dropout: float = 0.0,
         generator: torch.Generator | None = None,
-    ) -> list[torch.Tensor]:
+        with_readings: bool = False,
+    ):
         """(L, thinker_dim) embeddings of each prompt `<question> q... <answer>`, its question
         tokens fused with the encoder's reading of the same characters. A reader without its
-        own word embeddings drops every word, whatever `word_dropout` says."""
+        own word embeddings drops every word, whatever `word_dropout` says. `with_readings`:
+        also the adapter's output per question token, (n_question_tokens, thinker_dim) each."""
         if not self.config.own_word_embeddings:
             word_dropout = 1.0
         spans = []
@@ -224,7 +226,7 @@ class TextReader(nn.Module):
                 raise ReaderError("a prompt's question tokens are not the question's tokens")
             spans.append([tuple(o) for o in enc["offset_mapping"]])
         context = self.contextual(questions, spans)
-        out = []
+        out, readings = [], []
         device = embed.weight.device
         for question, prompt, question_spans, reading in zip(
             questions, prompts, spans, context, strict=True
@@ -244,6 +246,7 @@ class TextReader(nn.Module):
                     ):
                         keep[k] = 0.0
                 inner = inner * keep[:, None].to(inner.dtype)
+            added = inner.new_zeros(0, inner.shape[-1])
             if len(question_spans):
                 added = self.adapter(reading.to(device, self.adapter[1].weight.dtype))
                 if not self.config.read_numbers:
@@ -251,7 +254,8 @@ class TextReader(nn.Module):
                     added = added * torch.tensor(words, device=device)[:, None].to(added.dtype)
                 inner = inner + added.to(inner.dtype)
             out.append(torch.cat([rows[:1], inner, rows[-1:]]))
-        return out
+            readings.append(added)
+        return (out, readings) if with_readings else out
 
 
 def _load_encoder(encoder: str):

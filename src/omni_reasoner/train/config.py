@@ -54,6 +54,8 @@ class ReaderTrainConfig:
     tune_layers: int = 0  # the encoder's top layers trained too (0 = all frozen)
     encoder_lr_scale: float = 0.1  # their learning rate, as a share of `lr`
     read_numbers: bool = True  # false: the encoder's reading is not added to number tokens
+    op_loss: float = 0.0  # weight of an auxiliary loss: the question's operations, in order,
+    # read off the adapter's output (train/reader.py); 0 = none
 
 
 @dataclass
@@ -170,6 +172,11 @@ class TrainConfig:
             need(
                 isinstance(scale, int | float) and 0 < scale <= 1,
                 "reader.encoder_lr_scale must be in (0, 1]",
+            )
+            weight = self.reader.op_loss
+            need(
+                isinstance(weight, int | float) and not isinstance(weight, bool) and weight >= 0,
+                "reader.op_loss must be a number >= 0",
             )
         return self
 

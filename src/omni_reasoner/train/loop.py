@@ -167,8 +167,9 @@ def collate(examples, pad_id: int, device):
 
 
 def text_examples(rows, picks, config: TrainConfig, pieces, calculator: bool):
-    """Picked (item, epoch) pairs -> (encoded examples, the questions asked, dropped too long)."""
-    examples, questions, dropped = [], [], 0
+    """Picked (item, epoch) pairs -> (encoded examples, the questions asked, the rows they
+    came from, dropped too long)."""
+    examples, questions, kept, dropped = [], [], [], 0
     for index, epoch in picks:
         row = rows[index]
         question = pick_question(row, config.question_form, epoch, config.question_noise)
@@ -178,7 +179,8 @@ def text_examples(rows, picks, config: TrainConfig, pieces, calculator: bool):
             continue
         examples.append(example)
         questions.append(question)
-    return examples, questions, dropped
+        kept.append(row)
+    return examples, questions, kept, dropped
 
 
 def length_chunks(lengths: list[int], n_chunks: int) -> list[list[int]]:
@@ -220,7 +222,7 @@ def collate_chunks(examples, n_chunks: int, pad_id: int, device, extra=None):
 def text_batch(rows, picks, config: TrainConfig, pieces, calculator: bool, pad_id: int, device):
     """Stage 3's micro-batch: text question -> stream -> (chunks as (model inputs, loss share),
     tokens, dropped too long)."""
-    examples, _, dropped = text_examples(rows, picks, config, pieces, calculator)
+    examples, _, _, dropped = text_examples(rows, picks, config, pieces, calculator)
     chunks, tokens = collate_chunks(examples, config.length_chunks, pad_id, device)
     return chunks, tokens, dropped
 
