@@ -255,6 +255,54 @@ def test_bad_config_files(tmp_path, capsys):
         == 2
     )
     assert "wording must be one of 1, 2, 3, 4, got 0" in capsys.readouterr().err
+    both = tmp_path / "both.yaml"
+    both.write_text("n_train: 10\ntrain_mix: {asdiv: 1}\neval_sources: [svamp, asdiv]\n")
+    assert run_cli("data", "build", "--config", str(both), "--out", str(tmp_path / "o")) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "asdiv is both a train_mix origin and an eval source" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_whole_sources_train_apart_from_every_item_of_every_eval_source(tmp_path):
+    """SingleEq shares problems with AddSub and SingleOp: a build that trains on it keeps away
+    from all of their items, not just the few sampled for evaluation, and repeats what is left
+    to fill its quota, each copy its own item."""
+    from omni_reasoner.data.dedup import EvalIndex
+    from omni_reasoner.data.sources import load_source
+
+    eval_sources = ["addsub", "singleop", "svamp"]
+    config = write_config(
+        tmp_path,
+        n_train=400,
+        train_mix={"singleeq": 1.0},
+        eval_sources=eval_sources,
+        n_eval_per_source=5,
+        n_test_per_category=2,
+        n_heldout_phrasing_per_category=2,
+        n_valid_per_category=2,
+        n_valid_phrasing_per_category=2,
+    )
+    out = tmp_path / "ds"
+    assert run_cli("data", "build", "--config", str(config), "--out", str(out), "--quiet") == 0
+    manifest = read_manifest(out)
+    report = manifest["sources"]["singleeq:test"]
+    every_eval_item = [p for name in eval_sources for p in load_source(name)]
+    assert manifest["dedup"]["whole_source_items_checked_against"] >= len(every_eval_item)
+    assert report["overlapping_eval_sources"] > 100  # SingleEq and AddSub overlap a lot
+    unique = report["loaded"] - report["overlapping_eval_sources"]
+    assert unique < 400  # so the quota needs copies
+
+    train = load_split(out, "train")
+    assert len(train) == 400 and {r["origin"] for r in train} == {"singleeq"}
+    ids = [r["id"] for r in train]
+    assert len(set(ids)) == 400 and any("~" in i for i in ids)
+    questions = {r["question"] for r in train}
+    assert len(questions) <= unique < len(train)
+    index = EvalIndex(manifest["dedup"]["ngram"], manifest["dedup"]["containment"])
+    for p in every_eval_item:
+        index.add(f"{p.source}:{p.source_id}", p.question)
+    assert all(index.overlap(q) is None for q in questions)
 
 
 def test_missing_and_corrupt_sources(tmp_path, capsys, monkeypatch):
@@ -320,3 +368,21 @@ def test_the_tiny_preset_still_describes_the_shipped_defaults_data():
     assert _fingerprint(config) == shipped["fingerprint"]
     config.wording = 2  # another wording version is another dataset
     assert _fingerprint(config) != shipped["fingerprint"]
+
+
+def test_a_short_origin_keeps_short_problems_under_its_own_ids(tmp_path):
+    """`gsm8k-short` is GSM8K train cut to one- and two-step problems; beside `gsm8k` in one
+    mix, the same problem may come through both origins without an id clash."""
+    config = write_config(tmp_path, n_train=200, train_mix={"gsm8k": 1.0, "gsm8k-short": 1.0})
+    out = tmp_path / "ds"
+    assert run_cli("data", "build", "--config", str(config), "--out", str(out), "--quiet") == 0
+    train = load_split(out, "train")
+    short = [r for r in train if r["origin"] == "gsm8k-short"]
+    whole = [r for r in train if r["origin"] == "gsm8k"]
+    assert len(short) == len(whole) == 100
+    assert {r["source"] for r in short} == {"gsm8k-short"}
+    assert all(1 <= len(json.loads(r["steps"])) <= 2 for r in short)
+    assert max(len(json.loads(r["steps"])) for r in whole) > 2
+    assert len({r["id"] for r in train}) == len(train)
+    report = read_manifest(out)["sources"]["gsm8k-short"]
+    assert report["max_steps"] == 2 and 2000 < report["kept"] < report["loaded"]

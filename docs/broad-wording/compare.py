@@ -30,7 +30,7 @@ def collect() -> None:
         out.write_text(json.dumps(data, separators=(",", ":")) + "\n")
 
 
-SETS = ("dev", "wide", "check")
+SETS = ("dev", "wide", "check", "svamp")
 
 
 def correct(arm: str, name: str) -> dict[str, bool] | None:

@@ -12,6 +12,7 @@ build writes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import math
 import os
@@ -27,7 +28,12 @@ from pathlib import Path
 import pyarrow as pa
 
 from omni_reasoner import __version__
-from omni_reasoner.data.config import BuildConfig, ConfigError
+from omni_reasoner.data.config import (
+    SHORT_ORIGINS,
+    WHOLE_SOURCE_ORIGINS,
+    BuildConfig,
+    ConfigError,
+)
 from omni_reasoner.data.dedup import EvalIndex
 from omni_reasoner.data.problem import CATEGORIES, Problem
 from omni_reasoner.data.rewrite import RuleBasedRewriter
@@ -126,10 +132,21 @@ def _quotas(config: BuildConfig) -> dict[str, int]:
     return quotas
 
 
-def _sample(problems: list[Problem], n: int, seed: int, salt: str) -> list[Problem]:
+def _sample(
+    problems: list[Problem], n: int, seed: int, salt: str, repeat: bool = False
+) -> list[Problem]:
+    """n of the problems, shuffled; with `repeat`, a source smaller than n is cycled through
+    in fresh shuffles, each copy with its own id (so its own spoken rewrite and lead-in)."""
     problems = list(problems)
-    random.Random(f"{seed}:{salt}").shuffle(problems)
-    return problems[:n]
+    rng = random.Random(f"{seed}:{salt}")
+    rng.shuffle(problems)
+    if not repeat or not problems:
+        return problems[:n]
+    chosen = list(problems)
+    for copy in range(1, math.ceil(n / len(problems))):
+        rng.shuffle(problems)
+        chosen += [dataclasses.replace(p, source_id=f"{p.source_id}~{copy}") for p in problems]
+    return chosen[:n]
 
 
 OVERSAMPLE = 1.5  # candidates per training slot: room for dedup and drift rejections
@@ -173,10 +190,31 @@ def collect(config: BuildConfig) -> tuple[list[Candidate], dict]:
         report[spec] = problems.report()
         chosen = _sample(problems, config.n_eval_per_source, config.seed, spec)
         candidates += [Candidate(f"eval_{name}", name, p) for p in chosen]
+    index = None
     for origin, quota in _quotas(config).items():
         n = math.ceil(quota * OVERSAMPLE) + 10
         if origin.startswith("generator/"):
             problems = generate(origin.split("/", 1)[1], "train", n, config.seed, config.wording)
+        elif origin in SHORT_ORIGINS:
+            name, split, max_steps = SHORT_ORIGINS[origin]
+            problems = load_source(name, split)
+            kept = [
+                dataclasses.replace(p, source=origin)  # its own ids beside the whole source's
+                for p in problems
+                if len(p.steps) <= max_steps
+            ]
+            report[origin] = {**problems.report(), "max_steps": max_steps, "kept": len(kept)}
+            problems = _sample(kept, n, config.seed, origin, repeat=quota > len(kept))
+        elif origin in WHOLE_SOURCE_ORIGINS:
+            problems = load_source(origin, "test")  # their one file; never an eval source
+            # drop overlaps before the copies are made, so that the copies fill the quota
+            index = index or whole_eval_index(config, candidates)
+            kept = [p for p in problems if index.overlap(p.question) is None]
+            report[f"{origin}:test"] = {
+                **problems.report(),
+                "overlapping_eval_sources": len(problems) - len(kept),
+            }
+            problems = _sample(kept, n, config.seed, origin, repeat=quota > len(kept))
         else:
             problems = load_source(origin, "train")
             report[f"{origin}:train"] = problems.report()
@@ -189,6 +227,30 @@ def collect(config: BuildConfig) -> tuple[list[Candidate], dict]:
             f"two candidates share the id {dupes[0]!r}: a source yields duplicate ids"
         )
     return candidates, report
+
+
+def whole(candidate: Candidate) -> bool:
+    return candidate.split == "train" and candidate.origin in WHOLE_SOURCE_ORIGINS
+
+
+def whole_eval_index(config: BuildConfig, candidates: list[Candidate]) -> EvalIndex:
+    """Every evaluation item of this build plus every item of every evaluation source.
+
+    Whole sources (ASDiv, MultiArith, SingleEq) share problems and authors with SVAMP, AddSub
+    and SingleOp, so their training items are kept apart from all of those, wherever a later
+    evaluation may sample, not just from the items sampled for this build.
+    """
+    from omni_reasoner.data.sources import load_source
+
+    index = EvalIndex(config.dedup_ngram, config.dedup_containment)
+    for c in candidates:
+        if c.split != "train":
+            index.add(c.item_id, c.problem.question)
+    for spec in config.eval_sources:
+        name, _, split = spec.partition(":")
+        for p in load_source(name, split or None):
+            index.add(f"whole:{name}:{p.source_id}", p.question)
+    return index
 
 
 # ---------------------------------------------------------------- per item
@@ -357,6 +419,7 @@ def build_dataset(
     for c in candidates:
         if c.split != "train":
             eval_index.add(c.item_id, c.problem.question)
+    whole_index = whole_eval_index(config, candidates) if any(map(whole, candidates)) else None
     rewriter = make_rewriter(config)
     schema = row_schema(config.schedules)
     shards = [
@@ -377,7 +440,9 @@ def build_dataset(
                     f"{path} does not match this build's items; pass --force to rebuild"
                 )
         else:
-            shard_rows = [process(c, config, rewriter, eval_index) for c in shard]
+            shard_rows = [
+                process(c, config, rewriter, whole_index if whole(c) else eval_index) for c in shard
+            ]
             atomic_write_parquet(path, shard_rows, schema)
             written += 1
             if kill_after and written >= kill_after:
@@ -385,7 +450,7 @@ def build_dataset(
         rows.extend(shard_rows)
         bar.update(len(shard))
     bar.close()
-    manifest = finalize(config, out, rows, schema, source_report, eval_index)
+    manifest = finalize(config, out, rows, schema, source_report, eval_index, whole_index)
     manifest["build_seconds"] = round(time.time() - t0, 2)
     manifest["fingerprint"] = fingerprint
     atomic_write_json(manifest_path, manifest)
@@ -394,7 +459,13 @@ def build_dataset(
 
 
 def finalize(
-    config, out: Path, rows: list[dict], schema, source_report: dict, eval_index: EvalIndex
+    config,
+    out: Path,
+    rows: list[dict],
+    schema,
+    source_report: dict,
+    eval_index: EvalIndex,
+    whole_index: EvalIndex | None = None,
 ) -> dict:
     """Choose the training rows by quota, write one Parquet file per split, describe it all."""
     quotas = _quotas(config)
@@ -450,6 +521,11 @@ def finalize(
         "rejected": dict(sorted(rejected.items())),
         "dedup": {
             "eval_questions_indexed": len(eval_index),
+            **(
+                {"whole_source_items_checked_against": len(whole_index)}
+                if whole_index is not None
+                else {}
+            ),
             "ngram": config.dedup_ngram,
             "containment": config.dedup_containment,
             "train_removed_exact": rejected.get("train:eval_overlap_exact", 0),

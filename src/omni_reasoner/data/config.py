@@ -17,7 +17,14 @@ from omni_reasoner.data.traces import TRACE_STYLES
 from omni_reasoner.format.schedule import DEFAULT_SCHEDULES, parse_schedule
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "configs"
-TRAIN_ORIGINS = tuple(f"generator/{c}" for c in CATEGORIES) + ("gsm8k",)
+# Human-written sources with no split of their own: used whole for training, deduplicated
+# against every item of every evaluation source (data/build.py), never evaluated on.
+WHOLE_SOURCE_ORIGINS = ("asdiv", "multiarith", "singleeq")
+# A source's training split cut to problems of at most so many calculator steps (the size
+# this model can fit), repeated to fill its quota: origin -> (source, split, max steps).
+SHORT_ORIGINS = {"gsm8k-short": ("gsm8k", "train", 2)}
+DEFAULT_TRAIN_ORIGINS = tuple(f"generator/{c}" for c in CATEGORIES) + ("gsm8k",)
+TRAIN_ORIGINS = DEFAULT_TRAIN_ORIGINS + WHOLE_SOURCE_ORIGINS + tuple(SHORT_ORIGINS)
 
 
 class ConfigError(ValueError):
@@ -32,7 +39,9 @@ class BuildConfig:
     # the generator's training wording version (data/phrasings.py WORDING_VERSIONS): an older
     # one rebuilds an older dataset byte for byte; held-out splits are the same in all
     wording: int = WORDING_VERSIONS[-1]
-    train_mix: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TRAIN_ORIGINS, 0.2))
+    train_mix: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(DEFAULT_TRAIN_ORIGINS, 0.2)
+    )
     n_test_per_category: int = 100
     n_heldout_phrasing_per_category: int = 100
     n_valid_per_category: int = 50
@@ -78,6 +87,13 @@ class BuildConfig:
                 f"train_mix[{origin}] must be a number >= 0",
             )
         need(sum(self.train_mix.values()) > 0, "train_mix shares sum to 0")
+        evaluated = {spec.partition(":")[0] for spec in self.eval_sources}
+        for origin in WHOLE_SOURCE_ORIGINS:
+            need(
+                not (self.train_mix.get(origin) and origin in evaluated),
+                f"{origin} is both a train_mix origin and an eval source; it has no split "
+                "to keep them apart",
+            )
         need(bool(self.schedules), "schedules is empty")
         self.schedules = [parse_schedule(s).name for s in self.schedules]
         need(len(set(self.schedules)) == len(self.schedules), "a schedule is listed twice")
