@@ -11,7 +11,7 @@ import pytest
 import torch
 import yaml
 
-from conftest import batch_gradient
+from conftest import batch_gradient, write_data_config
 from omni_reasoner.cli import main
 from omni_reasoner.model.reader import (
     READER_WEIGHTS,
@@ -371,6 +371,20 @@ def test_reader_config_errors(tmp_path, small_dataset, tiny_encoder, read_run, c
         assert main(["train", "--config", str(config), "--quiet"]) != 0
         err = capsys.readouterr().err
         assert needle in err and "Traceback" not in err, err
+    # the operation loss reads calculator traces: a scratchpad dataset is refused before training
+    scratchpad = tmp_path / "scratchpad"
+    data_config = write_data_config(tmp_path, trace_style="scratchpad", n_train=20)
+    assert (
+        main(["data", "build", "--config", str(data_config), "--out", str(scratchpad), "--quiet"])
+        == 0
+    )
+    reader = {"encoder": str(tiny_encoder), "op_loss": 0.5}
+    config = _config(tmp_path, scratchpad, tiny_encoder, reader=reader, out=str(tmp_path / "sp"))
+    assert main(["train", "--config", str(config), "--quiet"]) != 0
+    err = capsys.readouterr().err
+    assert "reader.op_loss reads the operations off calculator traces" in err
+    assert "has scratchpad traces" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "sp").exists()
 
 
 def test_the_pilot_script_still_runs(tmp_path, small_dataset):

@@ -285,7 +285,7 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
     elif config.reader is not None:
         from omni_reasoner.train.reader import ReaderStage
 
-        stage = ReaderStage(config, model, tokenizer, rows, start)
+        stage = ReaderStage(config, model, tokenizer, rows, start, manifest["trace_style"])
     elif start is not None and has_reader(start):
         raise ValueError(
             f"{start} reads questions with a reader: add a `reader:` section to the config"

@@ -103,7 +103,20 @@ class ReadingThinker(nn.Module):
 class ReaderStage:
     """What the training loop needs from a stage: module, batches, meta, extra files."""
 
-    def __init__(self, config: TrainConfig, model, tokenizer, rows: list[dict], start: Path | None):
+    def __init__(
+        self,
+        config: TrainConfig,
+        model,
+        tokenizer,
+        rows: list[dict],
+        start: Path | None,
+        trace_style: str = "calculator",
+    ):
+        if config.reader.op_loss > 0 and trace_style != "calculator":
+            raise ValueError(
+                f"reader.op_loss reads the operations off calculator traces; {config.data} "
+                f"has {trace_style} traces"
+            )
         self.config, self.rows = config, rows
         self.pieces = TokenPieces(tokenizer)
         hidden = model.config.hidden_size
@@ -155,8 +168,6 @@ class ReaderStage:
             self.rows, picks, self.config, self.pieces, calculator
         )
         op_weight = self.config.reader.op_loss
-        if op_weight and not calculator:
-            raise ValueError("reader.op_loss reads the operations off calculator traces")
         device = self.module.thinker.device
         # word dropout draws from its own generator: a resumed run drops the same words
         generator = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.step)
