@@ -152,8 +152,9 @@ def _sample(
 OVERSAMPLE = 1.5  # candidates per training slot: room for dedup and drift rejections
 
 
-def collect(config: BuildConfig) -> tuple[list[Candidate], dict]:
-    """Every candidate in a fixed order: evaluation splits first, then training."""
+def collect(config: BuildConfig) -> tuple[list[Candidate], dict, EvalIndex | None]:
+    """Every candidate in a fixed order: evaluation splits first, then training; with the
+    index whole sources were kept apart by (None when the mix has none)."""
     from omni_reasoner.data.generator import generate
     from omni_reasoner.data.sources import load_source
 
@@ -226,11 +227,7 @@ def collect(config: BuildConfig) -> tuple[list[Candidate], dict]:
         raise DatasetError(
             f"two candidates share the id {dupes[0]!r}: a source yields duplicate ids"
         )
-    return candidates, report
-
-
-def whole(candidate: Candidate) -> bool:
-    return candidate.split == "train" and candidate.origin in WHOLE_SOURCE_ORIGINS
+    return candidates, report, index
 
 
 def whole_eval_index(config: BuildConfig, candidates: list[Candidate]) -> EvalIndex:
@@ -414,12 +411,11 @@ def build_dataset(
     atomic_write_json(stamp, {"fingerprint": fingerprint, "config": config.to_dict()})
 
     t0 = time.time()
-    candidates, source_report = collect(config)
+    candidates, source_report, whole_index = collect(config)
     eval_index = EvalIndex(config.dedup_ngram, config.dedup_containment)
     for c in candidates:
         if c.split != "train":
             eval_index.add(c.item_id, c.problem.question)
-    whole_index = whole_eval_index(config, candidates) if any(map(whole, candidates)) else None
     rewriter = make_rewriter(config)
     schema = row_schema(config.schedules)
     shards = [
@@ -440,9 +436,7 @@ def build_dataset(
                     f"{path} does not match this build's items; pass --force to rebuild"
                 )
         else:
-            shard_rows = [
-                process(c, config, rewriter, whole_index if whole(c) else eval_index) for c in shard
-            ]
+            shard_rows = [process(c, config, rewriter, eval_index) for c in shard]
             atomic_write_parquet(path, shard_rows, schema)
             written += 1
             if kill_after and written >= kill_after:
