@@ -376,6 +376,22 @@ def test_heldout_forms_never_occur_in_train_text(items) -> None:
         assert any(form.search(p.question) for _, _, form in forms), p.question
 
 
+def test_heldout_forms_and_scenes_never_occur_in_authored_problems() -> None:
+    """The project's authored training problems (data/authored/) keep the same distance."""
+    from omni_reasoner.data.sources import load_source
+
+    questions = [p.question for p in load_source("authored")]
+    lowered = [q.lower() for q in questions]
+    for option_id, fixed, form in _heldout_forms():
+        hits = [
+            q for q, low in zip(questions, lowered, strict=True) if fixed in low and form.search(q)
+        ]
+        assert not hits, (option_id, form.pattern, hits[:3])
+    heldout_nouns = {n.plural for f in P.FRAMES if f.heldout for n in f.items}
+    for noun in heldout_nouns:
+        assert not any(re.search(rf"\b{noun}\b", q, re.IGNORECASE) for q in questions), noun
+
+
 def test_test_and_heldout_arithmetic_never_occurs_in_train(items) -> None:
     def key(p: Problem) -> str:
         return ";".join(s.expression for s in p.steps)

@@ -65,3 +65,31 @@ def test_full_scale_preset_trains_from_a_backbone_with_tiny_shapes(tmp_path, sma
     assert vocab >= len(reasoner.tokenizer) >= own_tokens + len(SPECIAL_TOKENS)
     answer = reasoner.ask("What is 12 minus 5?", max_new_tokens=40)
     assert answer.schedule == "interleave:2:8" and answer.stream
+
+
+def test_random_backbones_of_a_given_shape_load_where_real_ones_would(tmp_path):
+    """scripts/random_backbone.py (the GPU check's stand-ins for Qwen2.5 and Whisper)."""
+    import subprocess
+    import sys
+
+    from omni_reasoner.model.audio_encoder import AudioEncoder
+    from omni_reasoner.model.thinker import load_thinker
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "random_backbone.py"
+    for kind in ("thinker", "whisper"):
+        done = subprocess.run(
+            [sys.executable, script, kind, tmp_path / kind, "--shape", "tiny"],
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    model, tokenizer = load_thinker(tmp_path / "thinker")
+    assert model.get_input_embeddings().weight.shape[0] == 4096 > len(tokenizer)  # real rows kept
+    assert all(tokenizer.convert_tokens_to_ids(t) is not None for t in SPECIAL_TOKENS)
+    encoder = AudioEncoder.from_pretrained(tmp_path / "whisper")
+    assert encoder.dim == 64 and encoder.features.feature_size == 80
+    wrong = subprocess.run(
+        [sys.executable, script, "thinker", tmp_path / "x", "--shape", "qwen9"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert wrong.returncode == 2 and "unknown thinker shape 'qwen9'" in wrong.stderr
+    assert not (tmp_path / "x").exists()

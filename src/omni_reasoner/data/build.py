@@ -207,11 +207,11 @@ def collect(config: BuildConfig) -> tuple[list[Candidate], dict, EvalIndex | Non
             report[origin] = {**problems.report(), "max_steps": max_steps, "kept": len(kept)}
             problems = _sample(kept, n, config.seed, origin, repeat=quota > len(kept))
         elif origin in WHOLE_SOURCE_ORIGINS:
-            problems = load_source(origin, "test")  # their one file; never an eval source
+            problems = load_source(origin)  # their one split; never an eval source
             # drop overlaps before the copies are made, so that the copies fill the quota
             index = index or whole_eval_index(config, candidates)
             kept = [p for p in problems if index.overlap(p.question) is None]
-            report[f"{origin}:test"] = {
+            report[f"{origin}:{problems.split}"] = {
                 **problems.report(),
                 "overlapping_eval_sources": len(problems) - len(kept),
             }

@@ -17,9 +17,11 @@ from omni_reasoner.data.traces import TRACE_STYLES
 from omni_reasoner.format.schedule import DEFAULT_SCHEDULES, parse_schedule
 
 PRESETS_DIR = Path(__file__).resolve().parent.parent / "configs"
-# Human-written sources with no split of their own: used whole for training, deduplicated
-# against every item of every evaluation source (data/build.py), never evaluated on.
-WHOLE_SOURCE_ORIGINS = ("asdiv", "multiarith", "singleeq")
+# Sources with no split of their own: used whole for training, deduplicated against every
+# item of every evaluation source (data/build.py), never evaluated on. The first three are
+# human-written (research only: their licences, README "Data and licences"); `authored` is
+# the project's own (data/authored/).
+WHOLE_SOURCE_ORIGINS = ("asdiv", "multiarith", "singleeq", "authored")
 # A source's training split cut to problems of at most so many calculator steps (the size
 # this model can fit), repeated to fill its quota: origin -> (source, split, max steps).
 SHORT_ORIGINS = {"gsm8k-short": ("gsm8k", "train", 2)}

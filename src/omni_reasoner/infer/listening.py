@@ -126,7 +126,8 @@ def front_end(reasoner):
     with _front_lock:
         key = id(reasoner.model)
         if key not in _front_ends:
-            _front_ends[key] = AudioFrontEnd.load(reasoner.path, reasoner.meta)
+            front = AudioFrontEnd.load(reasoner.path, reasoner.meta)
+            _front_ends[key] = front.to(reasoner.engine.device)
         return _front_ends[key]
 
 

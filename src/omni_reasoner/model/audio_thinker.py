@@ -232,6 +232,11 @@ class AudioFrontEnd:
             )
         return cls(encoder, adapter)
 
+    def to(self, device) -> AudioFrontEnd:
+        self.encoder.to(device)
+        self.adapter.to(device)
+        return self
+
     @torch.inference_mode()
     def prompt(self, samples, task: str = "answer") -> AudioPrompt:
         encoded = self.encoder.encode([samples])

@@ -210,6 +210,7 @@ def fill_cache(
     batch_size: int = 8,
     progress: bool = True,
     below_top: int = 0,
+    device: str = "auto",
 ) -> dict:
     """Encode every kept clip of `splits` into the cache once (hits are skipped, so a killed
     run resumes where it stopped); `below_top` for an adapter with `whisper_layers`.
@@ -219,11 +220,13 @@ def fill_cache(
     from tqdm import tqdm
 
     from omni_reasoner.data.speak import decode_audio
+    from omni_reasoner.device import resolve_device
     from omni_reasoner.model.audio_encoder import AudioEncoder
     from omni_reasoner.model.encoder_cache import EncoderCache
 
     clips = [clip for split in splits for clip in read_clips(data, split)]
     encoder = AudioEncoder.from_pretrained(encoder_path or None, crop=crop, below_top=below_top)
+    encoder.to(resolve_device(device))
     store = EncoderCache(
         Path(cache or Path(data) / CACHE_DIRNAME), encoder.encoder_id, encoder.crop_mode
     )

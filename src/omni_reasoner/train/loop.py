@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from omni_reasoner.data.store import DatasetError, load_split, read_manifest
+from omni_reasoner.device import resolve_device
 from omni_reasoner.train.config import TrainConfig
 from omni_reasoner.train.examples import IGNORE, encode_example, pick_question
 
@@ -35,14 +36,7 @@ def cpu_has_bf16() -> bool:
 
 
 def pick_device(config: TrainConfig):
-    import torch
-
-    if config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available()):
-        if not torch.cuda.is_available():
-            raise ValueError("device 'cuda' asked for, but torch sees no CUDA GPU")
-        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-        return torch.device("cuda", local_rank)
-    return torch.device("cpu")
+    return resolve_device(config.device)
 
 
 def use_bf16(config: TrainConfig, device) -> bool:
@@ -293,6 +287,9 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
     module = stage.module if stage is not None else model  # what the optimizer trains
     module.to(device)
     module.train()
+    encoder = getattr(stage, "encoder", None)  # an audio stage's frozen Whisper: not trained,
+    if encoder is not None:  # so not in `module`, but it encodes clips missing from the cache
+        encoder.to(device)
     pieces = TokenPieces(tokenizer)
     # a frozen encoder (the reader's) is neither counted nor given to the optimizer
     trainable = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
@@ -445,6 +442,8 @@ def train(config: TrainConfig, progress: bool = True, on_eval=None) -> Path:
                 "tokens_per_s": round(window_tokens / max(elapsed, 1e-9), 1),
                 "time": time.time(),
             }
+            if device.type == "cuda":  # what a smaller GPU must hold (the allocator's peak)
+                record["peak_gpu_gib"] = round(torch.cuda.max_memory_allocated(device) / 2**30, 2)
             log(record)
             bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:.0f}")
             window_tokens, window_start, window_loss, window_n = 0, time.time(), 0.0, 0
