@@ -41,7 +41,12 @@ stop_memory() {
 
 # the full configs as they are, except: no in-training evaluation (a random 0.5B model
 # would generate to the budget 400 times) and the random Whisper from $WORK
-sed 's/^eval_every: .*/eval_every: 0/' configs/full/stage3.yaml > "$WORK/stage3.yaml"
+# STAGE3_BATCH="8 8" trains stage 3 with batch_size 8 and grad_accum 8 (the same 64 streams
+# a step in smaller pieces), to see what the micro-batch costs in memory.
+read -r BATCH ACCUM <<< "${STAGE3_BATCH:-16 4}"
+sed -e 's/^eval_every: .*/eval_every: 0/' -e "s/^batch_size: .*/batch_size: $BATCH/" \
+  -e "s/^grad_accum: .*/grad_accum: $ACCUM/" configs/full/stage3.yaml > "$WORK/stage3.yaml"
+RUN3="$WORK/full-stage3-${BATCH}x$ACCUM"  # a run folder per shape: a run resumes only its own config
 sed -e "s#models/whisper-large-v3#$WORK/whisper#" -e "s#^  cache: .*#  cache: $WORK/cache#" \
   configs/full/stage1.yaml > "$WORK/stage1.yaml"
 
@@ -52,21 +57,21 @@ nproc
 "$PY" scripts/random_backbone.py thinker "$WORK/thinker" --shape "$THINKER" || exit 1
 
 if [[ $PARTS == *1* ]]; then
-step "1. stage 3 at full shape ($THINKER, random weights)"
+step "1. stage 3 at full shape ($THINKER, random weights, batch $BATCH x $ACCUM)"
 watch_memory full-stage3
 started=$SECONDS
 timeout 200 "$PY" -m omni_reasoner.cli train \
   --config "$WORK/stage3.yaml" --data .gpu/full --init-from "$WORK/thinker" \
-  --out "$WORK/full-stage3" --max-steps "$FULL_STEPS" --quiet
+  --out "$RUN3" --max-steps "$FULL_STEPS" --quiet
 echo "exit $? after $((SECONDS - started)) s"
 stop_memory full-stage3
-cp "$WORK/full-stage3/log.jsonl" "$OUT/full-stage3.jsonl" 2> /dev/null
-tail -3 "$WORK/full-stage3/log.jsonl" 2> /dev/null
+cp "$RUN3/log.jsonl" "$OUT/full-stage3.jsonl" 2> /dev/null
+tail -3 "$RUN3/log.jsonl" 2> /dev/null
 fi
 
 if [[ $PARTS == *2* ]]; then
 step "2. evaluation of the $THINKER-shaped checkpoint on $DEVICE"
-timeout 120 "$PY" -m omni_reasoner.cli eval --model "$WORK/full-stage3/final" --data .gpu/full \
+timeout 120 "$PY" -m omni_reasoner.cli eval --model "$RUN3/final" --data .gpu/full \
   --set test --per-category 2 --latency-n 2 --device "$DEVICE" --quiet \
   --json "$OUT/full-eval.json"
 echo "exit $?"
@@ -80,7 +85,7 @@ TOKENIZER=(); [ -d .gpu/whisper-tokenizer ] && TOKENIZER=(--tokenizer .gpu/whisp
 timeout 90 "$PY" -m omni_reasoner.cli audio cache .gpu/full --split train \
   --encoder "$WORK/whisper" --cache "$WORK/cache" --device "$DEVICE" --quiet
 echo "exit $?"
-STAGE3="$WORK/full-stage3/final"; [ -d "$STAGE3" ] || STAGE3="$WORK/thinker"  # part 1 skipped
+STAGE3="$RUN3/final"; [ -d "$STAGE3" ] || STAGE3="$WORK/thinker"  # part 1 skipped
 watch_memory full-stage1
 timeout 120 "$PY" -m omni_reasoner.cli train --config "$WORK/stage1.yaml" --data .gpu/full \
   --init-from "$STAGE3" --out "$WORK/full-stage1" --max-steps 20 --quiet
