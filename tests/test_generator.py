@@ -380,7 +380,7 @@ def test_heldout_forms_and_scenes_never_occur_in_authored_problems() -> None:
     """The project's authored training problems (data/authored/) keep the same distance."""
     from omni_reasoner.data.sources import load_source
 
-    questions = [p.question for p in load_source("authored")]
+    questions = [p.question for name in ("authored", "authored-2") for p in load_source(name)]
     lowered = [q.lower() for q in questions]
     for option_id, fixed, form in _heldout_forms():
         hits = [

@@ -21,7 +21,7 @@ PRESETS_DIR = Path(__file__).resolve().parent.parent / "configs"
 # item of every evaluation source (data/build.py), never evaluated on. The first three are
 # human-written (research only: their licences, README "Data and licences"); `authored` is
 # the project's own (data/authored/).
-WHOLE_SOURCE_ORIGINS = ("asdiv", "multiarith", "singleeq", "authored")
+WHOLE_SOURCE_ORIGINS = ("asdiv", "multiarith", "singleeq", "authored", "authored-2")
 # A source's training split cut to problems of at most so many calculator steps (the size
 # this model can fit), repeated to fill its quota: origin -> (source, split, max steps).
 SHORT_ORIGINS = {"gsm8k-short": ("gsm8k", "train", 2)}

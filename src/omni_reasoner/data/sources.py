@@ -513,8 +513,10 @@ SOURCES: dict[str, Source] = {
     "singleop": Source({"test": "mawps/singleop.jsonl"}, _mawps_parser("singleop", (1,))),
     "multiarith": Source({"test": "mawps/multiarith.jsonl"}, _mawps_parser("multiarith", (2,))),
     "singleeq": Source({"test": "mawps/singleeq.jsonl"}, _mawps_parser("singleeq", (1, 2))),
-    # the project's own (Apache-2.0), written for training only: data/authored/README.md
-    "authored": Source({"train": "*.jsonl"}, parse_authored, _authored_dir),
+    # the project's own (Apache-2.0), written for training only: data/authored/README.md. Each
+    # round of writing is its own source, so that a config's data never changes under it.
+    "authored": Source({"train": "a[1-4].jsonl"}, parse_authored, _authored_dir),
+    "authored-2": Source({"train": "a[5-8].jsonl"}, parse_authored, _authored_dir),
 }
 
 
