@@ -240,7 +240,9 @@ def test_real_gsm8k_counts_and_steps_check_out():
             assert canonical(evaluate_expression(step.expression)) == step.result
 
 
-@pytest.mark.parametrize("name", [n for n in SOURCES if n != "gsm8k" and not n.startswith("authored")])
+@pytest.mark.parametrize(
+    "name", [n for n in SOURCES if n != "gsm8k" and not n.startswith("authored")]
+)
 def test_real_sources_load(name):
     loaded = load_source(name)
     lines = sum(1 for line in loaded.path.open() if line.strip())
