@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The full-scale path on one GPU, in one short run (docs/gpu.md reports what it printed):
+# The full-scale path on one GPU, in one short run (docs/training.md, "Checked on one GPU with
+# the real shapes", reports what it printed):
 #   1. stage 3 on a random Qwen2.5-0.5B-shaped Thinker (configs/full/stage3.yaml, real
 #      batch and sequence limits, device auto): steps, tokens/s, peak GPU memory;
 #   2. evaluation of that checkpoint on the GPU (generation with the KV cache);
@@ -21,7 +22,6 @@ WORK=${WORK:-/tmp/gpu-work}
 mkdir -p "$OUT" "$WORK"
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" HF_HUB_OFFLINE=1 PYTHONUNBUFFERED=1
 export TOKENIZERS_PARALLELISM=false
-cli() { "$PY" -m omni_reasoner.cli "$@"; }
 if [ "$SHAPE" = real ]; then
   THINKER=qwen2.5-0.5b WHISPER=large-v3 FULL_STEPS=40 TINY_STEPS=400 DEVICE=cuda
 else
@@ -107,6 +107,5 @@ for device in "$DEVICE" cpu; do
     --json "$OUT/tiny-eval-$device.json"
   echo "exit $?"
 done
-
 fi
 step done
