@@ -12,6 +12,8 @@
 #   omni-reasoner data build --preset tiny --n 4000 --out .gpu/tiny
 #   omni-reasoner data build --preset full --n 2000 --out .gpu/full
 #   omni-reasoner data speak .gpu/full --split train --limit-per-split 96 --verify none
+#   mkdir -p .gpu/whisper-tokenizer && cp ~/.cache/omni-reasoner/whisper-tiny.en-hf/tokenizer*.json .gpu/whisper-tokenizer/
+# (a GPU machine without the speech wheels also needs soundfile and cffi: carry their wheels).
 # SHAPE=tiny runs the same steps with tiny shapes on a CPU (to check the script itself).
 set -uo pipefail
 SHAPE=${SHAPE:-real}
