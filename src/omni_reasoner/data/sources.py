@@ -368,8 +368,7 @@ def parse_authored(record: dict, split: str, line_no: int) -> Problem:
     said = number_values(question)
     said |= {v for word, v in _IMPLIED.items() if re.search(rf"\b{word}", question, re.I)}
     for step in steps:
-        operands = re.findall(r"\d+\.\d+|\.\d+|\d+", step.expression)
-        unsaid = [n for n in operands if canonical(n) not in said]
+        unsaid = [n for n in _PLAIN_NUMBER.findall(step.expression) if canonical(n) not in said]
         if unsaid:
             raise ValueError(
                 f"{record['id']}: formula uses {unsaid[0]}, which the question never says"
