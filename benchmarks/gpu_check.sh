@@ -40,6 +40,16 @@ stop_memory() {
   kill "$MEM_PID" 2> /dev/null; wait "$MEM_PID" 2> /dev/null
   echo "peak GPU memory used: $(sort -n "$WORK/$1.mem" | tail -1) MiB"; MEM_PID=
 }
+watched_train() {  # NAME RUN_DIR TIMEOUT_S TRAIN_ARGS...: memory watched, log copied to $OUT
+  local name=$1 run=$2 limit=$3 started=$SECONDS
+  shift 3
+  watch_memory "$name"
+  timeout "$limit" "$PY" -m omni_reasoner.cli train --out "$run" --quiet "$@"
+  echo "exit $? after $((SECONDS - started)) s"
+  stop_memory "$name"
+  cp "$run/log.jsonl" "$OUT/$name.jsonl" 2> /dev/null
+  tail -3 "$run/log.jsonl" 2> /dev/null
+}
 
 # the full configs as they are, except: no in-training evaluation (a random 0.5B model
 # would generate to the budget 400 times) and the random Whisper from $WORK
@@ -60,15 +70,8 @@ nproc
 
 if [[ $PARTS == *1* ]]; then
 step "1. stage 3 at full shape ($THINKER, random weights, batch $BATCH x $ACCUM)"
-watch_memory full-stage3
-started=$SECONDS
-timeout 200 "$PY" -m omni_reasoner.cli train \
-  --config "$WORK/stage3.yaml" --data .gpu/full --init-from "$WORK/thinker" \
-  --out "$RUN3" --max-steps "$FULL_STEPS" --quiet
-echo "exit $? after $((SECONDS - started)) s"
-stop_memory full-stage3
-cp "$RUN3/log.jsonl" "$OUT/full-stage3.jsonl" 2> /dev/null
-tail -3 "$RUN3/log.jsonl" 2> /dev/null
+watched_train full-stage3 "$RUN3" 200 --config "$WORK/stage3.yaml" --data .gpu/full \
+  --init-from "$WORK/thinker" --max-steps "$FULL_STEPS"
 fi
 
 if [[ $PARTS == *2* ]]; then
@@ -88,13 +91,8 @@ timeout 90 "$PY" -m omni_reasoner.cli audio cache .gpu/full --split train \
   --encoder "$WORK/whisper" --cache "$WORK/cache" --device "$DEVICE" --quiet
 echo "exit $?"
 STAGE3="$RUN3/final"; [ -d "$STAGE3" ] || STAGE3="$WORK/thinker"  # part 1 skipped
-watch_memory full-stage1
-timeout 120 "$PY" -m omni_reasoner.cli train --config "$WORK/stage1.yaml" --data .gpu/full \
-  --init-from "$STAGE3" --out "$WORK/full-stage1" --max-steps 20 --quiet
-echo "exit $?"
-stop_memory full-stage1
-cp "$WORK/full-stage1/log.jsonl" "$OUT/full-stage1.jsonl" 2> /dev/null
-tail -2 "$WORK/full-stage1/log.jsonl" 2> /dev/null
+watched_train full-stage1 "$WORK/full-stage1" 120 --config "$WORK/stage1.yaml" \
+  --data .gpu/full --init-from "$STAGE3" --max-steps 20
 fi
 if [[ $PARTS == *4* ]]; then
 step "4. the tiny preset's stage 3, device auto"
