@@ -386,3 +386,25 @@ def test_a_short_origin_keeps_short_problems_under_its_own_ids(tmp_path):
     assert len({r["id"] for r in train}) == len(train)
     report = read_manifest(out)["sources"]["gsm8k-short"]
     assert report["max_steps"] == 2 and 2000 < report["kept"] < report["loaded"]
+
+
+def test_an_origin_short_of_its_quota_says_which_n_fits(tmp_path):
+    """A scratchpad build drops GSM8K items its column arithmetic cannot write; the error
+    says why they went and the largest --n whose quota the survivors still fill."""
+    from omni_reasoner.data.build import DatasetError, _quotas, finalize
+    from omni_reasoner.data.config import config_from_dict
+
+    config = config_from_dict(
+        {"n_train": 1000, "train_mix": {"gsm8k": 0.1, "generator/single_step": 0.9}}
+    )
+    rows = [
+        {"split": "train", "origin": "gsm8k", "status": "ok" if i < 83 else "trace:fraction"}
+        for i in range(120)
+    ] + [{"split": "train", "origin": "generator/single_step", "status": "ok"}] * 900
+    with pytest.raises(DatasetError) as raised:
+        finalize(config, tmp_path, rows, None, {}, None)
+    message = str(raised.value)
+    assert "only 83 of 100 training items from gsm8k" in message
+    assert "37 trace" in message and "--n 830 or lower" in message
+    assert _quotas(config_from_dict({**config.__dict__, "n_train": 830}))["gsm8k"] == 83
+    assert list(tmp_path.iterdir()) == []  # nothing written

@@ -480,8 +480,19 @@ def finalize(
     short = {o: (taken[o], q) for o, q in quotas.items() if taken[o] < q}
     if short:
         origin, (got, want) = next(iter(short.items()))
+        fits = int(got * sum(config.train_mix.values()) / config.train_mix[origin])
+        while fits > 0 and _quotas(dataclasses.replace(config, n_train=fits))[origin] > got:
+            fits -= 1
+        reasons = Counter(
+            row["status"].split(":")[0]
+            for row in rows
+            if row["split"] == "train" and row["origin"] == origin and row["status"] != "ok"
+        )
+        why = ", ".join(f"{n} {reason}" for reason, n in reasons.most_common(3))
         raise DatasetError(
-            f"only {got} of {want} training items from {origin} survived the checks; lower --n"
+            f"only {got} of {want} training items from {origin} survived the checks "
+            f"(trace style {config.trace_style}; dropped: {why or 'none'}): "
+            f"--n {fits} or lower fits this mix, or lower {origin}'s share"
         )
 
     files = {}
