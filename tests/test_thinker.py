@@ -335,6 +335,36 @@ def test_engine_follows_every_schedule_and_forced_feeding_saves_passes(trained):
     assert batch[0] == first.stream[: len(batch[0])]
 
 
+def test_long_batched_budgets_decode_the_same_tokens_into_a_preallocated_cache(
+    trained, monkeypatch
+):
+    """Batches with a long budget (scratchpad traces, checkpoints that never stop) decode
+    into a static cache instead of one that copies itself every step; the tokens are the same."""
+    import transformers
+
+    from omni_reasoner.api import Reasoner
+    from omni_reasoner.infer import engine as engine_module
+
+    reasoner = Reasoner.load(trained / "final")
+    questions = ["What is 7 plus 5?", "Tom has twelve apples and gives five away. How many left?"]
+    caches = []
+    real = transformers.StaticCache
+
+    def counted(*args, **kwargs):
+        caches.append(kwargs["max_cache_len"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(transformers, "StaticCache", counted)
+    for schedule in ["think-first", "interleave:2:8"]:
+        monkeypatch.setattr(engine_module, "PREALLOCATE_FROM", 10**6)
+        growing = reasoner.engine.generate_batch(questions, schedule, max_new_tokens=300)
+        assert caches == []
+        monkeypatch.setattr(engine_module, "PREALLOCATE_FROM", 64)
+        static = reasoner.engine.generate_batch(questions, schedule, max_new_tokens=300)
+        assert len(caches) == 1 and caches.pop() > 300
+        assert static == growing, schedule
+
+
 def test_loop_guard_counts_each_streams_content_tokens():
     from omni_reasoner.infer.engine import LOOP_WINDOW, LoopGuard
 

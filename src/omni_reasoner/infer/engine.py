@@ -60,6 +60,9 @@ class Generation:
         return asdict(self)
 
 
+PREALLOCATE_FROM = 512  # batched decoding budgets (prompt + new tokens) that get a static cache
+
+
 def _cache_of(output):
     cache = getattr(output, "cache", None)
     return cache if cache is not None else output.past_key_values
@@ -199,6 +202,22 @@ class Engine:
             "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
         )
         self._layout: AudioLayout | None = None
+
+    def _batch_cache(self, length: int) -> dict:
+        """A preallocated KV cache for batched decoding, where the backbone supports one.
+
+        A growing cache copies itself at every step, so a batch of long streams (an early
+        checkpoint that never stops, a scratchpad trace) costs time quadratic in their length:
+        64 streams of 1,440 tokens took 374 s with it and 113 s preallocated, the same tokens.
+        A preallocated cache attends over its whole length from the first step, though, so
+        short budgets (the calculator trace's, 130-350 tokens) keep the growing one: 40
+        answers that stop near 45 tokens of a 200-token budget took 1.2 s with it, 1.5 s
+        preallocated."""
+        if length < PREALLOCATE_FROM or not getattr(self.model, "_can_compile_fullgraph", False):
+            return {}
+        from transformers import StaticCache
+
+        return {self._cache_arg: StaticCache(config=self.model.config, max_cache_len=length)}
 
     def _audio_embeds(self, prompt: AudioPrompt) -> torch.Tensor:
         """(L, hidden) prefill inputs of a spoken question (needs the audio tokens)."""
@@ -419,6 +438,7 @@ class Engine:
             position_ids=positions,
             use_cache=True,
             logits_to_keep=1,
+            **self._batch_cache(width + max_new_tokens),
         )
         past, logits = _cache_of(out), out.logits[:, -1]
         plans = [slot_plan(schedule) for _ in range(n)]
