@@ -111,7 +111,44 @@ def study_section(studies: list[Path], out_dir: Path) -> list[str]:
         plot = out_dir / f"{study.name}-{Path(data).name}.png"
         plot_study(group, plot)
         lines += [f"![accuracy vs time to first spoken token]({plot.name})", ""]
+    for study in dict.fromkeys(study for study, _ in by_study):
+        lines += trace_styles_side_by_side(
+            [r for (s, _), group in by_study.items() if s == study for r in group], study
+        )
     return lines
+
+
+def trace_styles_side_by_side(reports: list[dict], study: Path) -> list[str]:
+    """A schedule trained on both trace styles in one study folder (the same budget and
+    held-out questions): accuracy item by item, reasoning length and the wait for speech."""
+    by_schedule: dict[str, dict[str, dict]] = {}
+    for report in reports:
+        style = report.get("model_meta", {}).get("trace_style")
+        by_schedule.setdefault(report["results"][0]["schedule"], {})[style] = report
+    both = {s: styles for s, styles in sorted(by_schedule.items()) if len(styles) > 1}
+    if not both:
+        return []
+    lines = [
+        f"### Trace styles side by side (`{study}`)",
+        "",
+        "The same schedule, budget and `test` questions; `scratchpad`: the model writes its own "
+        "column arithmetic; `calculator`: it writes `<<48*7=` and the engine computes the result.",
+        "",
+    ]
+    for schedule, styles in both.items():
+        (a_style, a), (b_style, b) = sorted(styles.items())[-2:]
+        ra, rb = _result([a], schedule), _result([b], schedule)
+        if ra is None or rb is None:
+            continue
+        ta = ra["latency"]["median_time_to_first_spoken_s"]
+        tb = rb["latency"]["median_time_to_first_spoken_s"]
+        lines.append(
+            f"- `{schedule}`: `{b_style}` {pct(rb['accuracy'])} % vs `{a_style}` {pct(ra['accuracy'])} %"
+            f"{paired(rb, ra, against=a_style)}; reasoning tokens {num(rb['mean_reasoning_tokens'])} "
+            f"vs {num(ra['mean_reasoning_tokens'])}; median time to the first spoken token "
+            f"{num(tb, 3)} vs {num(ta, 3)} s."
+        )
+    return lines + [""]
 
 
 def _result(group: list[dict], schedule: str, split: str = "test") -> dict | None:
@@ -159,7 +196,7 @@ def findings(group: list[dict]) -> list[str]:
     return out
 
 
-def paired(a: dict, b: dict) -> str:
+def paired(a: dict, b: dict, against: str = "think-first") -> str:
     """Item by item on the same questions: how many each alone gets right, and the exact
     two-sided McNemar p (a sign test on those items); "" when the items are not there."""
     right_a = {i["id"]: i["correct"] for i in a.get("items", [])}
@@ -171,7 +208,7 @@ def paired(a: dict, b: dict) -> str:
     only_b = sum(right_b[i] and not right_a[i] for i in shared)
     p = mcnemar_p(only_a, only_b)
     shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
-    return f", {only_a} right only here and {only_b} only under think-first (McNemar p {shown})"
+    return f", {only_a} right only here and {only_b} only under {against} (McNemar p {shown})"
 
 
 def plot_study(group: list[dict], path: Path) -> None:

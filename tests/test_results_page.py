@@ -24,12 +24,20 @@ def _result(schedule: str, split: str, accuracy: float, ttfs: float, per_categor
     }
 
 
-def _run(study: Path, name: str, schedule: str, results: list[dict], tier: str | None) -> None:
+def _run(
+    study: Path,
+    name: str,
+    schedule: str,
+    results: list[dict],
+    tier: str | None,
+    data: str = "data/study-calc",
+    trace_style: str = "calculator",
+) -> None:
     run = study / name
     run.mkdir(parents=True)
     report = {
-        "data": "data/study-calc",
-        "model_meta": {"trace_style": "calculator", "examples_seen": 22400},
+        "data": data,
+        "model_meta": {"trace_style": trace_style, "examples_seen": 22400},
         "results": results,
     }
     if tier:
@@ -128,3 +136,31 @@ def test_schedules_are_compared_item_by_item_on_the_same_questions() -> None:
     )
     assert module.paired(a, a).endswith("(McNemar p = 1.000)")
     assert module.paired({}, b) == ""  # written before reports kept their items
+
+
+def test_a_schedule_on_both_trace_styles_is_compared_item_by_item(tmp_path: Path) -> None:
+    study = tmp_path / "study"
+    for style, data, accuracy, correct in (
+        ("calculator", "data/calc", 0.9, [True] * 8 + [False] * 2),
+        ("scratchpad", "data/pad", 0.6, [True] * 5 + [False] * 3 + [True] * 2),
+    ):
+        for schedule in ("think-first", "interleave:2:8"):
+            result = _result(schedule, "test", accuracy, 0.01, {})
+            result["items"] = [{"id": i, "correct": c} for i, c in enumerate(correct)]
+            name = f"{style}--{schedule.replace(':', '_')}"
+            _run(study, name, schedule, [result], "test", data=data, trace_style=style)
+    out = tmp_path / "docs" / "results.md"
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts/make_results.py"), "--study", str(study),
+         "--default", str(tmp_path / "none"), "--out", str(out)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    page = out.read_text()
+    assert "`data/calc`: trace style `calculator`" in page
+    assert "`data/pad`: trace style `scratchpad`" in page
+    assert f"### Trace styles side by side (`{study}`)" in page
+    assert (
+        "- `think-first`: `scratchpad` 60.0 % vs `calculator` 90.0 %, 2 right only here and 3 "
+        "only under calculator (McNemar p = 1.000)"
+    ) in page
+    assert "- `interleave:2:8`: `scratchpad` 60.0 %" in page
