@@ -477,6 +477,20 @@ def test_wording_version_4_puts_the_question_first_more_often_in_training_wordin
     assert question_first_share("valid_phrasing", 4) == question_first_share("valid_phrasing", 3)
 
 
+def test_a_later_versions_scenes_never_change_the_words_an_older_version_makes_up() -> None:
+    """Made-up nouns must not be real ones; which nouns are real is the version's own
+    scenes, so a scene added later leaves older versions' problems as they were (version 4's
+    scenes once changed 1 of 60,000 version-1 training problems: this one, as commit 67f0b41
+    drew it for the 51,200-problem study)."""
+    from omni_reasoner.data.generator import _known_nouns, make_problem
+
+    assert "reed" in _known_nouns(4) and "reed" not in _known_nouns(3)
+    assert _known_nouns(1) <= _known_nouns(3) <= _known_nouns(4)
+    old = make_problem("single_step", "train", 209373941758404, wording=1)
+    assert old.source_id == "ss.animals.need.need2.alr3.ctx.nm2.qd1#209373941758404"
+    assert old.question.startswith("Ravi wants to have 31 stamps.")
+
+
 def test_no_duplicate_questions_within_a_call(items) -> None:
     for problems in items.values():
         keys = [normalise_question(p.question) for p in problems]

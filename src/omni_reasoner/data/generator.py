@@ -487,16 +487,31 @@ _PLACES = {"if": ("any",), "qf": ("any", "alone"), "ctx": ("any", "alone", "end"
 
 
 NOUN_SWAP = {"item": 0.35, "container": 0.25, "receiver": 0.25}  # train only
-_KNOWN_NOUNS = {
-    word
-    for frame in P.FRAMES
-    for noun in (*frame.items, *frame.containers, *frame.receivers, *(r.item for r in frame.rates))
-    for word in (noun.singular, noun.plural)
-}
+
+
+@functools.cache
+def _known_nouns(wording: int) -> frozenset[str]:
+    """The real nouns of the version's scenes (every tier), which a made-up one must not be.
+    Per version: a scene added later must not change which words an older version makes up
+    (version 4's scenes did, for 1 of 60,000 version-1 training problems, until session 16)."""
+    return frozenset(
+        word
+        for frame in P.FRAMES
+        if _in_version(frame, wording)
+        for noun in (
+            *frame.items,
+            *frame.containers,
+            *frame.receivers,
+            *(r.item for r in frame.rates),
+        )
+        for word in (noun.singular, noun.plural)
+    )
+
+
 _NUMBER_WORDS = re.compile(r"one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty")
 
 
-def nonce_noun(rng: random.Random) -> P.Noun:
+def nonce_noun(rng: random.Random, wording: int = P.WORDING_VERSIONS[-1]) -> P.Noun:
     """A made-up countable noun ("blick", "tramoon") that is no number word."""
     while True:
         word = "".join(
@@ -504,16 +519,18 @@ def nonce_noun(rng: random.Random) -> P.Noun:
             for _ in range(rng.choice((1, 2)))
         )
         word += rng.choice(P.NONCE_CODAS)
-        if len(word) >= 3 and not _NUMBER_WORDS.search(word) and word not in _KNOWN_NOUNS:
+        if len(word) >= 3 and not _NUMBER_WORDS.search(word) and word not in _known_nouns(wording):
             return P.N(word)
 
 
-def _swapped_nouns(rng: random.Random) -> dict[str, P.Noun]:
+def _swapped_nouns(rng: random.Random, wording: int) -> dict[str, P.Noun]:
     """Now and then another item, container or receiver than the frame's own; items are
     made-up words two times in five of those."""
     swapped = {}
     if rng.random() < NOUN_SWAP["item"]:
-        swapped["item"] = nonce_noun(rng) if rng.random() < 0.4 else rng.choice(P.EXTRA_ITEMS)
+        swapped["item"] = (
+            nonce_noun(rng, wording) if rng.random() < 0.4 else rng.choice(P.EXTRA_ITEMS)
+        )
     if rng.random() < NOUN_SWAP["container"]:
         swapped["container"] = rng.choice(P.EXTRA_CONTAINERS)
     if rng.random() < NOUN_SWAP["receiver"]:
@@ -521,7 +538,7 @@ def _swapped_nouns(rng: random.Random) -> dict[str, P.Noun]:
     return swapped
 
 
-def _words_for(rng: random.Random, frame: P.Frame, plan: _Plan, split: str) -> _Words:
+def _words_for(rng: random.Random, frame: P.Frame, plan: _Plan, split: str, wording: int) -> _Words:
     (x_name, x_gender), (y_name, _) = rng.sample(P.NAMES, 2)
     subject, obj, possessive = P.PRONOUNS[x_gender]
     tense = "present" if rng.random() < 0.7 else "past"
@@ -547,7 +564,7 @@ def _words_for(rng: random.Random, frame: P.Frame, plan: _Plan, split: str) -> _
             "receiver": rng.choice(frame.receivers),
         }
         if split == "train":
-            nouns |= _swapped_nouns(rng)
+            nouns |= _swapped_nouns(rng, wording)
     else:
         nouns = {"unit": rng.choice(P.TRAVEL_UNITS), "period": rng.choice(P.SAVING_PERIODS)}
     nouns |= {"hour": P.HOUR, "dollar": DOLLAR} | plan.nouns
@@ -592,7 +609,7 @@ def _word_problem(category: str, split: str, wording: int, rng: random.Random) -
             break
     else:
         return None
-    words = _words_for(rng, frame, plan, split)
+    words = _words_for(rng, frame, plan, split, wording)
     in_training_wording = SPLIT_TIERS.get(split, P.TRAIN) == P.TRAIN
     layouts = P.LAYOUTS_SINCE_4 if wording >= 4 and in_training_wording else P.LAYOUTS
     layout = rng.choices([name for name, _ in layouts], [weight for _, weight in layouts])[0]
