@@ -47,6 +47,17 @@ def _run(
     (run / "log.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
 
 
+def _make_page(tmp_path: Path, out: Path, *studies: Path) -> str:
+    """scripts/make_results.py on these study folders (no default model); the page's text."""
+    folders = [arg for study in studies for arg in ("--study", str(study))]
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts/make_results.py"), *folders,
+         "--default", str(tmp_path / "none"), "--out", str(out)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return out.read_text()
+
+
 def test_study_tables_findings_and_plot(tmp_path: Path) -> None:
     study = tmp_path / "study"
     _run(
@@ -74,12 +85,7 @@ def test_study_tables_findings_and_plot(tmp_path: Path) -> None:
         tier="test",
     )
     out = tmp_path / "docs" / "results.md"
-    subprocess.run(
-        [sys.executable, str(ROOT / "scripts/make_results.py"), "--study", str(study),
-         "--default", str(tmp_path / "none"), "--out", str(out)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    page = out.read_text()
+    page = _make_page(tmp_path, out, study)
     assert "| test | `think-first` | 200 | **60.0** |" in page
     assert "| valid_phrasing (dev tier) | `think-first` |" in page  # labelled by its tier
     assert "`interleave:2:8` vs `think-first` on `test`: -1.0 points (within 2 points)" in page
@@ -105,12 +111,7 @@ def test_each_study_folder_gets_its_own_table_at_its_own_budget(tmp_path: Path) 
     for run in large.iterdir():
         (run / "log.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     out = tmp_path / "docs" / "results.md"
-    subprocess.run(
-        [sys.executable, str(ROOT / "scripts/make_results.py"), "--study", str(small),
-         "--study", str(large), "--default", str(tmp_path / "none"), "--out", str(out)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    page = out.read_text()
+    page = _make_page(tmp_path, out, small, large)
     assert "calculator`, 22400 training problems per run" in page
     assert "calculator`, 51200 training problems per run" in page
     assert page.count("| test | `think-first` | 200 |") == 2
@@ -150,12 +151,7 @@ def test_a_schedule_on_both_trace_styles_is_compared_item_by_item(tmp_path: Path
             name = f"{style}--{schedule.replace(':', '_')}"
             _run(study, name, schedule, [result], "test", data=data, trace_style=style)
     out = tmp_path / "docs" / "results.md"
-    subprocess.run(
-        [sys.executable, str(ROOT / "scripts/make_results.py"), "--study", str(study),
-         "--default", str(tmp_path / "none"), "--out", str(out)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    page = out.read_text()
+    page = _make_page(tmp_path, out, study)
     assert "`data/calc`: trace style `calculator`" in page
     assert "`data/pad`: trace style `scratchpad`" in page
     assert f"### Trace styles side by side (`{study}`)" in page
