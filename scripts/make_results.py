@@ -228,7 +228,10 @@ def main() -> None:
     )
     parser.add_argument("--default", default="src/omni_reasoner/checkpoints/default")
     parser.add_argument(
-        "--run", default="runs/default", help="the default model's training run (for its log)"
+        "--run",
+        default="docs/broad-wording/s3long/default-words-log.jsonl",
+        help="the default model's training log (for its learning curve): a run folder or its "
+        "log.jsonl (default: the shipped model's last step, as committed)",
     )
     parser.add_argument("--out", default="docs/results.md")
     args = parser.parse_args()
@@ -272,7 +275,8 @@ def main() -> None:
             *result_rows(report),
             "",
         ]
-        curve = learning_curve(Path(args.run) / "log.jsonl")
+        log = Path(args.run) if Path(args.run).is_file() else Path(args.run) / "log.jsonl"
+        curve = learning_curve(log)
         if curve:
             lines += [
                 f"Learning curve of `{args.run}` (accuracy on `{config.get('eval_split', 'valid')}`, "
