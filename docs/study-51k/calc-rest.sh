@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export HF_HUB_OFFLINE=1
+mkdir -p runs  # the per-run logs below go there
 for schedule in aligned interleave:2:8; do
   OMP_NUM_THREADS=1 .venv/bin/python scripts/study.py --data data/tiny-60k --steps 1600 \
     --schedule "$schedule" --out runs/study-51k --publish docs/study-51k \

@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 export HF_HUB_OFFLINE=1
+mkdir -p runs  # the per-run logs below go there
 [ -f data/tiny-53k-sp/manifest.json ] || .venv/bin/omni-reasoner data build --preset tiny \
   --n 53000 --wording 1 --trace scratchpad --out data/tiny-53k-sp
 for schedule in think-first interleave:2:8+nopad; do
