@@ -22,6 +22,7 @@ from omni_reasoner.infer.listening import (
     resolve_pipeline,
 )
 from omni_reasoner.infer.speaking import speak
+from omni_reasoner.model.asr import drop_repeated_sentences
 from omni_reasoner.model.talker import load_talker
 
 ASSETS = Path(__file__).resolve().parents[1] / "src" / "omni_reasoner" / "assets"
@@ -76,6 +77,47 @@ def test_the_transcript_becomes_the_spoken_form_the_thinker_reads():
     for nothing in ("", "  ", " ... "):
         with pytest.raises(AudioInputError, match="no speech was recognised"):
             question_from_transcript(nothing)
+
+
+# ---- the transcriber's window ---------------------------------------------------------------
+
+
+def test_a_decoder_that_runs_on_loses_its_repeats():
+    assert drop_repeated_sentences(
+        "How far apart are 46 and 6? How far apart are 46 and 6? How far apart"
+    ) == ("How far apart are 46 and 6?")
+    # different sentences stay, and a cut-off last sentence that begins no earlier one too
+    text = "Tom has 5 apples. Ann has 5 pears. How many fruits do they have in"
+    assert drop_repeated_sentences(text) == text
+    assert drop_repeated_sentences("") == ""
+
+
+def test_the_window_is_the_clip_plus_its_tail():
+    from omni_reasoner.model.asr import WhisperTranscriber
+
+    clip = np.zeros(3 * SAMPLE_RATE + 55, np.float32)
+    full = WhisperTranscriber(prompt="", tail_s=None)
+    assert full.features(clip).shape == (1, 80, 3000)
+    short = WhisperTranscriber(prompt="", tail_s=2.0)
+    frames = short.features(clip).shape[2]
+    assert frames % 2 == 0 and 500 <= frames <= 502  # 5 s of 10 ms frames, even for conv2
+    # never past Whisper's own window
+    assert short.features(np.zeros(29 * SAMPLE_RATE, np.float32)).shape == (1, 80, 3000)
+    # the guard caps the decoder by the clip's length; without it, Whisper's 224 tokens
+    assert full.max_tokens(3.0) == 224
+    guarded = WhisperTranscriber(prompt="", tail_s=2.0, guard=True)
+    assert guarded.max_tokens(3.0) < guarded.max_tokens(6.0) < 224
+    with pytest.raises(ValueError, match="tail_s must be between 0 and 30"):
+        WhisperTranscriber(tail_s=-1.0)
+
+
+def test_a_short_window_hears_the_bundled_question():
+    from omni_reasoner.model.asr import ARITHMETIC_PROMPT, WhisperTranscriber
+
+    audio = load_audio(DEMO)
+    hearer = WhisperTranscriber(prompt=ARITHMETIC_PROMPT, tail_s=2.0, guard=True)
+    transcript = hearer(audio.samples)
+    assert {"3", "8"} <= set(heard_numbers(transcript)) and "pencils" in transcript
 
 
 # ---- the API and the speaking engine ------------------------------------------------------

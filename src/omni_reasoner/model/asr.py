@@ -8,6 +8,8 @@ the spoken answer check all hear through `WhisperTranscriber`.
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +48,35 @@ def load_whisper_tiny_en(threads: int = 1):
 
 SAMPLE_RATE = 16_000
 WINDOW = 30 * SAMPLE_RATE  # Whisper hears 30 s at a time
+HOP = 160  # samples per log-mel frame
+MAX_TOKENS = 224  # Whisper's own cap on one window's tokens, prompt included
+# Spoken questions run at about 2-3.5 words (3-5 tokens) a second; a decoder past twice that
+# is repeating itself.
+GUARD_TOKENS, GUARD_TOKENS_PER_S = 16, 8
+_SENTENCE = re.compile(r"[^.?!]+[.?!]*")
+
+
+def drop_repeated_sentences(text: str) -> str:
+    """The transcript without sentences that repeat an earlier one, nor a last sentence that
+    only begins one again: what Whisper writes when it runs past the end of the speech."""
+    kept: list[str] = []
+    seen: list[str] = []
+    for match in _SENTENCE.finditer(text):
+        sentence = match.group().strip()
+        words = " ".join(re.findall(r"[\w'-]+", sentence.lower()))
+        if not words:
+            continue
+        if words in seen:
+            continue
+        last = match.end() >= len(text.rstrip())
+        if last and sentence[-1:] not in ".?!" and any(s.startswith(words) for s in seen):
+            continue
+        seen.append(words)
+        kept.append(sentence)
+    return " ".join(kept)
+
+
+FRAMES = WINDOW // HOP  # 3,000 frames in the full window
 # Whisper primed with a few sentences of spoken arithmetic (the previous-text prompt) hears
 # far more numbers right on espeak-ng clips (44 % -> 69 % first-try round trips, docs/data.md).
 ARITHMETIC_PROMPT = (
@@ -60,10 +91,23 @@ class WhisperTranscriber:
     Clips up to 30 s go straight to the model (one window, no timestamps, no fallback
     passes): about twice as fast as faster-whisper's `transcribe`, which is used only for
     longer clips. `prompt` primes the decoder as previous text (e.g. `ARITHMETIC_PROMPT`).
-    Not thread-safe: callers that share one serialise their calls.
+    `tail_s=None` pads every clip to Whisper's 30 s window, as it was trained; a number
+    pads the clip with only that much silence (CTranslate2 takes shorter windows, as
+    whisper.cpp's `audio_ctx` does): the encoder's cost follows the clip's length, and the
+    silence after the speech is what tells the decoder where to stop
+    (`benchmarks/whisper_window.py` measures both). `guard=True` stops a decoder that runs
+    on: at most `GUARD_TOKENS + GUARD_TOKENS_PER_S` tokens a second of speech, and a
+    sentence said again word for word (or begun again at the end) is dropped. Not
+    thread-safe: callers that share one serialise their calls.
     """
 
-    def __init__(self, threads: int = 1, prompt: str = ""):
+    def __init__(
+        self, threads: int = 1, prompt: str = "", tail_s: float | None = None, guard: bool = False
+    ):
+        if tail_s is not None and not 0 <= tail_s <= 30:
+            raise ValueError(f"tail_s must be between 0 and 30 seconds, not {tail_s}")
+        self.tail_s = tail_s
+        self.guard = guard
         from faster_whisper.tokenizer import Tokenizer
 
         self.model = load_whisper_tiny_en(threads=threads)
@@ -86,13 +130,31 @@ class WhisperTranscriber:
             return " ".join(s.text.strip() for s in segments).strip()
         import ctranslate2
 
-        features = self.model.feature_extractor(np.pad(audio, (0, WINDOW - len(audio))))
-        features = np.ascontiguousarray(features[None, :, :3000], dtype=np.float32)
+        features = self.features(audio)
         result = self.model.model.generate(
             ctranslate2.StorageView.from_array(features),
             [self.prompt],
             beam_size=1,
-            max_length=224,
+            max_length=self.max_tokens(len(audio) / SAMPLE_RATE),
         )[0]
         tokens = [t for t in result.sequences_ids[0] if t < self.tokenizer.eot]
-        return self.tokenizer.decode(tokens).strip()
+        text = self.tokenizer.decode(tokens).strip()
+        return drop_repeated_sentences(text) if self.guard else text
+
+    def max_tokens(self, seconds: float) -> int:
+        """CTranslate2's `max_length`, which counts the prompt's tokens too."""
+        if not self.guard:
+            return MAX_TOKENS
+        cap = len(self.prompt) + GUARD_TOKENS + math.ceil(GUARD_TOKENS_PER_S * seconds)
+        return min(MAX_TOKENS, cap)
+
+    def features(self, audio: np.ndarray) -> np.ndarray:
+        """Log-mel of the clip in its window: (1, 80, frames), frames even (conv2's stride)."""
+        if self.tail_s is None:
+            window = WINDOW
+        else:
+            window = min(WINDOW, len(audio) + round(self.tail_s * SAMPLE_RATE))
+        frames = min(FRAMES, -(-window // HOP))
+        frames += frames % 2
+        features = self.model.feature_extractor(np.pad(audio, (0, frames * HOP - len(audio))))
+        return np.ascontiguousarray(features[None, :, :frames], dtype=np.float32)
