@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -361,6 +362,22 @@ def test_the_ttfa_benchmark_hears_spoken_questions(chain, capsys):
     # the tiny e2e checkpoint runs through the same benchmark (what it says is not checked)
     assert bench.main([*common, "--audio", "e2e", "--model", str(chain["final"])]) == 0
     assert "spoken (test voices, e2e)" in capsys.readouterr().out
+
+
+def test_the_whisper_window_benchmark_scores_each_window(chain, capsys):
+    bench = _benchmark("whisper_window")
+    args = ["--data", str(chain["data"]), "--split", "test", "--per-category", "1", "--tail", "4"]
+    assert bench.main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.match(r"\d+ clips of .*:test, [\d.]+ s median", lines[0])
+    rows = {line[:18].strip(): line[18:].split() for line in lines[2:]}
+    assert list(rows) == ["30 s window", "30 s, guard", "clip+4 s, guard"]
+    for heard, wer, prefix, ran_on, median, p95, ratio in rows.values():
+        assert 0 <= float(heard.rstrip("%")) <= 100 and float(prefix.rstrip("%")) <= float(
+            wer.rstrip("%")
+        )  # the best prefix never has more edits than the whole transcript
+        assert int(ran_on) >= 0 and 0 < float(median) <= float(p95) and ratio.endswith("x")
+    assert rows["30 s window"][-1] == "1.0x"
 
 
 def _benchmark(name: str):
