@@ -90,6 +90,13 @@ def test_a_decoder_that_runs_on_loses_its_repeats():
     text = "Tom has 5 apples. Ann has 5 pears. How many fruits do they have in"
     assert drop_repeated_sentences(text) == text
     assert drop_repeated_sentences("") == ""
+    # decimals and prices are not sentence ends
+    assert drop_repeated_sentences("It costs $1.50 each. It costs $1.50 each.") == (
+        "It costs $1.50 each."
+    )
+    assert drop_repeated_sentences("Add 2.5 and 3.5. Then add 2.5.") == (
+        "Add 2.5 and 3.5. Then add 2.5."
+    )
 
 
 def test_the_window_is_the_clip_plus_its_tail():

@@ -49,34 +49,33 @@ def load_whisper_tiny_en(threads: int = 1):
 SAMPLE_RATE = 16_000
 WINDOW = 30 * SAMPLE_RATE  # Whisper hears 30 s at a time
 HOP = 160  # samples per log-mel frame
+FRAMES = WINDOW // HOP  # 3,000 frames in the full window
 MAX_TOKENS = 224  # Whisper's own cap on one window's tokens, prompt included
 # Spoken questions run at about 2-3.5 words (3-5 tokens) a second; a decoder past twice that
 # is repeating itself.
 GUARD_TOKENS, GUARD_TOKENS_PER_S = 16, 8
-_SENTENCE = re.compile(r"[^.?!]+[.?!]*")
+# a sentence ends at . ? or ! before a space (so "$1.50" and "2.5" stay whole)
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 def drop_repeated_sentences(text: str) -> str:
     """The transcript without sentences that repeat an earlier one, nor a last sentence that
     only begins one again: what Whisper writes when it runs past the end of the speech."""
+    sentences = _SENTENCE_END.split(text.strip())
     kept: list[str] = []
     seen: list[str] = []
-    for match in _SENTENCE.finditer(text):
-        sentence = match.group().strip()
-        words = " ".join(re.findall(r"[\w'-]+", sentence.lower()))
-        if not words:
+    for k, sentence in enumerate(sentences):
+        words = " ".join(re.findall(r"[\w'.$-]+", sentence.lower()))
+        if not words or words in seen:
             continue
-        if words in seen:
-            continue
-        last = match.end() >= len(text.rstrip())
-        if last and sentence[-1:] not in ".?!" and any(s.startswith(words) for s in seen):
+        unfinished = k == len(sentences) - 1 and sentence[-1:] not in ".?!"
+        if unfinished and any(s.startswith(words) for s in seen):
             continue
         seen.append(words)
         kept.append(sentence)
     return " ".join(kept)
 
 
-FRAMES = WINDOW // HOP  # 3,000 frames in the full window
 # Whisper primed with a few sentences of spoken arithmetic (the previous-text prompt) hears
 # far more numbers right on espeak-ng clips (44 % -> 69 % first-try round trips, docs/data.md).
 ARITHMETIC_PROMPT = (
