@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             if repeat == 0:
                 words += len(reference)
             turn = (i + repeat) % len(names)
+            answered: dict[str, bool] = {}  # settings often hear the same words: answer once
             for name in names[turn:] + names[:turn]:
                 start = time.perf_counter()
                 transcript = hearers[name](audio.samples)
@@ -89,7 +90,11 @@ def main(argv: list[str] | None = None) -> int:
                     prefix_edits[name] += prefix
                     ran_on[name] += len(hypothesis) > 1.5 * len(reference)
                     if reasoner is not None:
-                        right[name] += answers_right(reasoner, transcript, row["answer"])
+                        if transcript not in answered:
+                            answered[transcript] = answers_right(
+                                reasoner, transcript, row["answer"]
+                            )
+                        right[name] += answered[transcript]
 
     n = len(rows)
     durations = [a.duration_s for a in audios]

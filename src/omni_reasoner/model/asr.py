@@ -95,7 +95,7 @@ class WhisperTranscriber:
     whisper.cpp's `audio_ctx` does): the encoder's cost follows the clip's length, and the
     silence after the speech is what tells the decoder where to stop
     (`benchmarks/whisper_window.py` measures both). `guard=True` stops a decoder that runs
-    on: at most `GUARD_TOKENS + GUARD_TOKENS_PER_S` tokens a second of speech, and a
+    on: at most `GUARD_TOKENS` plus `GUARD_TOKENS_PER_S` per second of speech, and a
     sentence said again word for word (or begun again at the end) is dropped. Not
     thread-safe: callers that share one serialise their calls.
     """
